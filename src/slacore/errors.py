@@ -1,0 +1,62 @@
+"""The errors slacore raises on purpose.
+
+Every error about bad input says which field was wrong and what value it held, so that a
+user can fix the file or the call without reading slacore's code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+
+class SlacoreError(Exception):
+    """Base class of every error slacore raises deliberately."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: where (a dotted field path), what value, and why."""
+
+    field: str
+    value: Any
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message} (got {self.value!r})"
+
+
+class InvalidInput(SlacoreError, ValueError):
+    """Input that slacore refuses; ``problems`` lists every field at fault."""
+
+    def __init__(self, problems: Sequence[Problem], *, what: str = "input") -> None:
+        self.problems = list(problems)
+        self.what = what
+        lines = "; ".join(str(p) for p in self.problems)
+        super().__init__(f"invalid {what}: {lines}")
+
+
+class NaiveDatetimeError(InvalidInput):
+    """A datetime without a time zone was given where an instant is required."""
+
+    def __init__(self, field: str, value: Any) -> None:
+        super().__init__(
+            [Problem(field, value, "a timezone-aware datetime is required")], what="instant"
+        )
+
+
+class InvalidCalendar(InvalidInput):
+    """A business calendar definition that cannot be used."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__(problems, what="calendar")
+
+
+class NeverOpenError(SlacoreError):
+    """The calendar has no open time where a search needed some (e.g. ``add`` on a
+    calendar that is closed from some instant on)."""
+
+
+class OutOfRangeError(SlacoreError, ValueError):
+    """An instant or duration falls outside the years the calendar can represent."""
