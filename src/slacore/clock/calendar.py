@@ -6,7 +6,6 @@ Business time is real elapsed time inside the calendar's open intervals.  See
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
@@ -136,23 +135,7 @@ class BusinessCalendar:
             to_us(a, "a")
             to_us(b, "b")
             raise
-        snap = self._table.snap
-        if snap is None or not (snap.lo <= ua <= snap.hi and snap.lo <= ub <= snap.hi):
-            cum = self._table.cumulative
-            return ONE_US * (cum(ub) - cum(ua))
-        # Inlined C(ub) - C(ua): the hot path of every SLA computation.
-        starts, ends, acc = snap.starts, snap.ends, snap.cum
-        i = bisect_right(starts, ub) - 1
-        if i < 0:
-            cb = snap.base
-        else:
-            e = ends[i]
-            cb = acc[i] + (ub if ub < e else e) - starts[i]
-        i = bisect_right(starts, ua) - 1
-        if i < 0:
-            return ONE_US * (cb - snap.base)
-        e = ends[i]
-        return ONE_US * (cb - acc[i] - (ua if ua < e else e) + starts[i])
+        return ONE_US * self._table.elapsed(ua, ub)
 
     def add(self, t: datetime, d: timedelta, *, at_close: AtClose = "close") -> datetime:
         """The instant ``d`` of business time after ``t``.
