@@ -21,6 +21,10 @@ AtClose = Literal["close", "next_open"]
 _ALL_DAY = ["00:00-24:00"]
 
 
+def _utc_year(us: int) -> int:
+    return (EPOCH + ONE_US * us).year
+
+
 class BusinessCalendar:
     """A business calendar in one IANA time zone.
 
@@ -82,9 +86,12 @@ class BusinessCalendar:
         closures = normalize((to_us(c.start, "closures"), to_us(c.end, "closures"))
                              for c in spec.closures)
         special_dates = [*overrides, *explicit]
-        special_years = [d.year for d in special_dates] + [
-            from_us(u, self._zone).year for span in closures for u in span
-        ]
+        # A closure's local year is within one of its UTC year; widening by one keeps the
+        # bound safe without converting instants near datetime.min/max into the zone.
+        special_years = [d.year for d in special_dates]
+        for span in closures:
+            special_years.append(_utc_year(span[0]) - 1)
+            special_years.append(_utc_year(span[1]) + 1)
         self._table = OpenTable(
             self._zone,
             day_ranges,
