@@ -24,6 +24,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        if self.value is ...:  # the whole document is at fault: no single value to show
+            return f"{self.field}: {self.message}"
         return f"{self.field}: {self.message} (got {self.value!r})"
 
 

@@ -219,11 +219,17 @@ class CalendarSpec(BaseModel):
             raise InvalidCalendar(problems_of(exc)) from None
 
 
+def _is_union_branch(part: object) -> bool:
+    # pydantic names the member of a union or validator chain in the path; users never
+    # wrote those keys, so they are left out.
+    return isinstance(part, str) and ("[" in part or part[:1].isupper())
+
+
 def problems_of(exc: ValidationError) -> list[Problem]:
     """Turn a pydantic ``ValidationError`` into slacore ``Problem``s (dotted field paths)."""
     problems = []
     for err in exc.errors(include_url=False):
-        loc = ".".join(str(p) for p in err["loc"]) or "(root)"
+        loc = ".".join(str(p) for p in err["loc"] if not _is_union_branch(p))
         msg = err["msg"].removeprefix("Value error, ")
-        problems.append(Problem(loc, err.get("input"), msg))
+        problems.append(Problem(loc or "(document)", err.get("input") if loc else ..., msg))
     return problems
