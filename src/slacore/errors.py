@@ -6,9 +6,11 @@ user can fix the file or the call without reading slacore's code.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from pydantic import ValidationError
 
 
 class SlacoreError(Exception):
@@ -62,3 +64,20 @@ class NeverOpenError(SlacoreError):
 
 class OutOfRangeError(SlacoreError, ValueError):
     """An instant or duration falls outside the years the calendar can represent."""
+
+
+def problems_of(exc: ValidationError, *, branches: Iterable[str] = ()) -> list[Problem]:
+    """Turn a pydantic ``ValidationError`` into slacore ``Problem``s (dotted field paths).
+
+    pydantic names the member of a union (``date``, ``CountryHolidays``) or of a validator
+    chain (``function-before[...]``) in an error's path; users never wrote those keys, so
+    the ``branches`` named by the caller and anything with brackets are left out."""
+    skip = set(branches)
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc = ".".join(
+            str(p) for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p in skip))
+        )
+        msg = err["msg"].removeprefix("Value error, ")
+        problems.append(Problem(loc or "(document)", err.get("input") if loc else ..., msg))
+    return problems

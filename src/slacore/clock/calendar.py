@@ -127,6 +127,13 @@ class BusinessCalendar:
         return self._spec
 
     @property
+    def timeline(self) -> OpenTable:
+        """The calendar in integer epoch microseconds (``elapsed``, ``forward``,
+        ``backward``, ``spans``, ``next_open``, ``is_open``): the exact, allocation-free
+        view engines such as the SLA evaluator work on."""
+        return self._table
+
+    @property
     def timezone(self) -> ZoneInfo:
         """The calendar's time zone; opening hours are wall-clock times in it."""
         return self._zone

@@ -8,6 +8,7 @@ A ``CalendarSpec`` is what users write (in YAML, JSON, TOML or Python); a
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -20,12 +21,14 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
+    PlainValidator,
     ValidationError,
     field_validator,
     model_validator,
 )
 
-from slacore.errors import InvalidCalendar, Problem
+from slacore.errors import InvalidCalendar, problems_of
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _FULL_NAMES = {
@@ -153,6 +156,40 @@ class Closure(BaseModel):
         return self
 
 
+def _holiday_item(value: Any) -> date | CountryHolidays:
+    if isinstance(value, CountryHolidays):
+        return value
+    if isinstance(value, Mapping):
+        return CountryHolidays.model_validate(value)
+    if isinstance(value, datetime):
+        raise ValueError(f"holiday {value!r} must be a date, not a datetime")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(
+        f"{value!r} is not a holiday: give an ISO date 'YYYY-MM-DD' or "
+        "{country: ..., subdiv: ...}"
+    )
+
+
+def _holiday_data(value: date | CountryHolidays) -> Any:
+    if isinstance(value, CountryHolidays):
+        return value.model_dump(exclude_defaults=True)
+    return value.isoformat()
+
+
+HolidayItem = Annotated[
+    date | CountryHolidays,
+    PlainValidator(_holiday_item),
+    PlainSerializer(_holiday_data, when_used="json"),
+]
+_BRANCHES = ("CountryHolidays",)  # pydantic's name for a nested model in error paths
+
+
 class CalendarSpec(BaseModel):
     """A business calendar as data: IANA ``timezone``, weekly ``hours``, ``holidays``,
     per-date ``overrides`` and ``closures``.  Missing weekdays are closed."""
@@ -161,7 +198,7 @@ class CalendarSpec(BaseModel):
 
     timezone: ZoneName = "UTC"
     hours: dict[str, Ranges] = Field(default_factory=dict)
-    holidays: list[date | CountryHolidays] = Field(default_factory=list)
+    holidays: list[HolidayItem] = Field(default_factory=list)
     overrides: dict[date, Ranges] = Field(default_factory=dict)
     closures: list[Closure] = Field(default_factory=list)
 
@@ -190,14 +227,6 @@ class CalendarSpec(BaseModel):
             return [value]
         return value
 
-    @field_validator("holidays", mode="after")
-    @classmethod
-    def _no_datetimes(cls, value: list[date | CountryHolidays]) -> list[date | CountryHolidays]:
-        for item in value:
-            if isinstance(item, datetime):
-                raise ValueError(f"holiday {item!r} must be a date, not a datetime")
-        return value
-
     def weekly(self) -> tuple[tuple[TimeRange, ...], ...]:
         """The parsed weekly hours, Monday first."""
         return tuple(
@@ -216,20 +245,4 @@ class CalendarSpec(BaseModel):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            raise InvalidCalendar(problems_of(exc)) from None
-
-
-def _is_union_branch(part: object) -> bool:
-    # pydantic names the member of a union or validator chain in the path; users never
-    # wrote those keys, so they are left out.
-    return isinstance(part, str) and ("[" in part or part[:1].isupper())
-
-
-def problems_of(exc: ValidationError) -> list[Problem]:
-    """Turn a pydantic ``ValidationError`` into slacore ``Problem``s (dotted field paths)."""
-    problems = []
-    for err in exc.errors(include_url=False):
-        loc = ".".join(str(p) for p in err["loc"] if not _is_union_branch(p))
-        msg = err["msg"].removeprefix("Value error, ")
-        problems.append(Problem(loc or "(document)", err.get("input") if loc else ..., msg))
-    return problems
+            raise InvalidCalendar(problems_of(exc, branches=_BRANCHES)) from None

@@ -189,9 +189,10 @@ class OpenTable:
         )
 
     def cover(self, u: int) -> _Snapshot:
-        """The table, grown if needed so that its window contains instant ``u``."""
+        """The table, grown if needed so that its window contains instant ``u`` and what
+        starts at ``u`` (hence ``u < hi``: an interval may open exactly at ``hi``)."""
         snap = self._snap
-        if snap is not None and snap.lo <= u <= snap.hi:
+        if snap is not None and snap.lo <= u < snap.hi:
             return snap
         year = from_us(u, self._zone).year
         if snap is None:
@@ -202,7 +203,7 @@ class OpenTable:
             snap = self._grow(snap.lo_year, max(year, snap.hi_year + 1))
         while u < snap.lo:  # a year's window can start after local Jan 1 in odd zones
             snap = self._grow(snap.lo_year - 1, snap.hi_year)
-        while u > snap.hi:
+        while u >= snap.hi:
             snap = self._grow(snap.lo_year, snap.hi_year + 1)
         return snap
 
