@@ -15,6 +15,7 @@ from slacore.policies.conditions import (
     parse_condition,
 )
 from slacore.policies.durations import BusinessDaysBy, format_duration, parse_duration
+from slacore.policies.evaluate import MissingCalendar, evaluate, resolve_calendars
 from slacore.policies.matrix import PriorityMatrix
 from slacore.policies.model import (
     InvalidPolicy,
@@ -24,24 +25,32 @@ from slacore.policies.model import (
     Trigger,
     parse_policy,
 )
+from slacore.policies.results import Cycle, Segment, TicketSla, Warning
 
 __all__ = [
     "AllOf",
     "AnyOf",
     "BusinessDaysBy",
     "Condition",
+    "Cycle",
     "FieldExists",
     "FieldIn",
     "FieldNotIn",
     "InvalidPolicy",
     "Metric",
+    "MissingCalendar",
     "Not",
     "Policy",
     "PriorityMatrix",
+    "Segment",
     "Target",
+    "TicketSla",
     "Trigger",
+    "Warning",
+    "evaluate",
     "format_duration",
     "parse_condition",
     "parse_duration",
     "parse_policy",
+    "resolve_calendars",
 ]

@@ -20,18 +20,10 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer
 
-TICKET_FIELDS: tuple[str, ...] = (
-    "status",
-    "priority",
-    "impact",
-    "urgency",
-    "assignment_group",
-    "assignee",
-    "vendor",
-    "service",
-    "category",
-    "customer",
-)
+from slacore.events import TICKET_FIELDS as EVENT_FIELDS
+
+#: Ticket fields a condition may name (``attributes.<name>`` reaches free attributes).
+TICKET_FIELDS: tuple[str, ...] = tuple(f for f in EVENT_FIELDS if f != "attributes")
 _COMBINATORS = ("all", "any", "not")
 Scalar = str | int | float | bool | None
 

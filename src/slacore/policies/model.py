@@ -22,22 +22,12 @@ from pydantic import (
     model_validator,
 )
 
-from slacore.clock.spec import CalendarSpec, problems_of
-from slacore.errors import InvalidInput, Problem
+from slacore.clock.spec import CalendarSpec
+from slacore.errors import InvalidInput, Problem, problems_of
+from slacore.events import TICKET_EVENT_TYPES
 from slacore.policies.conditions import ConditionField
 from slacore.policies.durations import TargetSpec
 
-#: Ticket event types a trigger may name (the ``type`` of ``slacore.events``).
-TICKET_EVENT_TYPES: tuple[str, ...] = (
-    "opened",
-    "updated",
-    "agent_responded",
-    "customer_responded",
-    "resolved",
-    "reopened",
-    "closed",
-    "cancelled",
-)
 #: Built-in calendar ids: ``always`` is 24×7 (real time, in any zone).
 BUILTIN_CALENDARS: tuple[str, ...] = ("always",)
 #: What a metric may exclude from its elapsed time.
@@ -176,6 +166,9 @@ class Policy(_Model):
         return refs
 
 
+_BRANCHES = ("date", "CountryHolidays")  # union members inside inline calendars
+
+
 def parse_policy(data: Mapping[str, Any] | Policy, *, calendars: Iterable[str] = ()) -> Policy:
     """Validate a policy given as data.  ``calendars`` names the calendars the caller
     will supply at evaluation (besides the built-in ``always`` and any defined inline).
@@ -185,7 +178,7 @@ def parse_policy(data: Mapping[str, Any] | Policy, *, calendars: Iterable[str] =
     try:
         policy = Policy.model_validate(data)
     except ValidationError as exc:
-        raise InvalidPolicy(problems_of(exc)) from None
+        raise InvalidPolicy(problems_of(exc, branches=_BRANCHES)) from None
     known = set(BUILTIN_CALENDARS) | set(policy.calendars) | set(calendars)
     problems = [
         Problem(path, name, f"unknown calendar; known: {', '.join(sorted(known))}")

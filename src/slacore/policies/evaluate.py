@@ -1,0 +1,591 @@
+"""``evaluate``: a policy and one ticket's events in, every SLA clock's state out.
+
+Pure and deterministic: the result depends only on the *set* of events (their canonical
+order, DESIGN §3), the policy, the calendars and ``as_of``.  Every number comes with the
+segments that explain it.  The rules are written out in ``docs/evaluation.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from fractions import Fraction
+from typing import Any
+
+from slacore.clock import BusinessCalendar
+from slacore.clock.instants import EPOCH, ONE_US, from_us, to_us
+from slacore.errors import InvalidInput, NeverOpenError, Problem
+from slacore.events import (
+    Event,
+    MaintenanceCancelled,
+    MaintenanceScheduled,
+    OutageEnded,
+    OutageStarted,
+    ServiceEventBase,
+    TicketEventBase,
+    TicketOpened,
+    TicketUpdated,
+    canonical_history,
+    parse_event,
+    sort_key,
+)
+from slacore.policies.conditions import Condition, fields_of
+from slacore.policies.durations import BusinessDaysBy
+from slacore.policies.model import Metric, Policy, Target
+from slacore.policies.results import Cycle, CycleState, Segment, SegmentKind, TicketSla, Warning
+
+_UTC = timezone.utc
+_ALWAYS = BusinessCalendar.always("UTC")
+#: Event types a ``reopened`` undoes: a cycle they stopped can resume or restart.
+_REOPENABLE = frozenset({"resolved", "closed"})
+
+
+class MissingCalendar(InvalidInput):
+    """A policy refers to a calendar the caller did not supply."""
+
+
+# --------------------------------------------------------------------------- ticket state
+
+
+def _apply(fields: dict[str, Any], changes: Mapping[str, Any]) -> None:
+    """Fold an ``opened``/``updated`` payload into the flat field state (attributes become
+    ``attributes.<name>``)."""
+    for key, value in changes.items():
+        if key == "attributes" and isinstance(value, Mapping):
+            for name, attr in value.items():
+                fields[f"attributes.{name}"] = attr
+        else:
+            fields[key] = value
+
+
+def _describe(cond: Condition, fields: Mapping[str, Any]) -> str:
+    names = sorted(fields_of(cond))
+    return ", ".join(f"{n}={fields.get(n)!r}" for n in names)
+
+
+# --------------------------------------------------------------------------- exclusions
+
+_Labelled = tuple[int, int, str, str]  # start, end, reason, event id
+
+
+def _service_windows(
+    events: Iterable[ServiceEventBase],
+) -> tuple[dict[str, list[_Labelled]], dict[str, list[_Labelled]]]:
+    """Maintenance windows and outages per service, from canonical service events."""
+    maintenance: dict[str, dict[str, _Labelled]] = {}
+    outages: dict[str, list[_Labelled]] = {}
+    open_outages: dict[tuple[str, str | None], tuple[int, str]] = {}
+    for ev in sorted(events, key=sort_key):
+        sid = ev.service_id
+        if isinstance(ev, MaintenanceScheduled):
+            maintenance.setdefault(sid, {})[ev.window_id] = (
+                to_us(ev.start, "start"), to_us(ev.end, "end"),
+                f"maintenance window {ev.window_id!r} of service {sid!r}", ev.event_id,
+            )
+        elif isinstance(ev, MaintenanceCancelled):
+            maintenance.get(sid, {}).pop(ev.maintenance_id, None)
+        elif isinstance(ev, OutageStarted):
+            open_outages.setdefault((sid, ev.outage_id), (to_us(ev.at, "at"), ev.event_id))
+        elif isinstance(ev, OutageEnded):
+            begun = open_outages.pop((sid, ev.outage_id), None)
+            if begun is not None:
+                outages.setdefault(sid, []).append(
+                    (begun[0], to_us(ev.at, "at"), f"outage of service {sid!r}", begun[1])
+                )
+    far = (datetime.max.replace(tzinfo=_UTC) - EPOCH) // ONE_US
+    for (sid, _), (start, eid) in open_outages.items():  # still down: to the end of time
+        outages.setdefault(sid, []).append((start, far, f"outage of service {sid!r}", eid))
+    return (
+        {sid: sorted(ws.values()) for sid, ws in maintenance.items()},
+        {sid: sorted(os) for sid, os in outages.items()},
+    )
+
+
+def _clip_labelled(spans: list[_Labelled], lo: int, hi: int) -> list[_Labelled]:
+    """The parts of labelled spans inside [lo, hi), first label winning where they
+    overlap, sorted and disjoint."""
+    out: list[_Labelled] = []
+    covered = lo
+    for s, e, reason, eid in sorted(spans):
+        s, e = max(s, lo, covered), min(e, hi)
+        if s < e:
+            out.append((s, e, reason, eid))
+            covered = e
+    return out
+
+
+# --------------------------------------------------------------------------- cycles
+
+
+@dataclass(slots=True)
+class _Piece:
+    """A stretch of a cycle during which nothing about the clock changes."""
+
+    lo: int
+    paused: str | None  # reason when the clock does not count
+    pause_event: str | None
+    cause_event: str
+    tier: int
+    target: int
+    calendar: str
+    service: Any
+
+
+@dataclass(slots=True)
+class _Build:
+    start: int
+    start_event: str
+    pieces: list[_Piece] = field(default_factory=list)
+    stop: int | None = None
+    stop_event: str | None = None
+    stop_type: str | None = None
+    state: CycleState | None = None
+    end_reason: str | None = None
+
+
+class _Evaluator:
+    """Runs one metric's clock over a ticket's canonical events."""
+
+    def __init__(
+        self,
+        policy: Policy,
+        metric_id: str,
+        metric: Metric,
+        calendars: Mapping[str, BusinessCalendar],
+    ) -> None:
+        self.policy = policy
+        self.metric_id = metric_id
+        self.metric = metric
+        self.calendars = calendars
+        self.cycles: list[_Build] = []
+        self.active: _Build | None = None
+
+    # -- what the clock is doing under the current fields
+
+    def _tier(self, fields: Mapping[str, Any]) -> int:
+        for i, tier in enumerate(self.metric.targets):
+            if tier.when is None or tier.when.matches(fields):
+                return i
+        raise AssertionError("tiers always end with a default")  # pragma: no cover
+
+    def _calendar_id(self, tier: Target, fields: Mapping[str, Any]) -> str:
+        if tier.calendar is not None:
+            return tier.calendar
+        group = fields.get("assignment_group")
+        if isinstance(group, str) and group in self.policy.calendar_by_group:
+            return self.policy.calendar_by_group[group]
+        return self.policy.calendar
+
+    def _target_us(self, tier: Target, calendar: str, cycle_start: int) -> int:
+        target = tier.target
+        if isinstance(target, BusinessDaysBy):
+            return _relative_target(self.calendars[calendar], cycle_start, target)
+        return target // ONE_US
+
+    def _piece(
+        self, at: int, event_id: str, fields: Mapping[str, Any], cycle: _Build
+    ) -> _Piece:
+        metric = self.metric
+        prev = cycle.pieces[-1] if cycle.pieces else None
+        if prev is not None and metric.on_target_change == "keep":
+            tier_index = prev.tier
+        else:
+            tier_index = self._tier(fields)
+        tier = metric.targets[tier_index]
+        calendar = self._calendar_id(tier, fields)
+        if prev is not None and prev.tier == tier_index and prev.calendar == calendar:
+            target = prev.target
+        else:
+            target = self._target_us(tier, calendar, cycle.start)
+        paused: str | None = None
+        if metric.pause is not None and metric.pause.matches(fields):
+            paused = f"paused: {_describe(metric.pause, fields)}"
+        elif metric.run_only_when is not None and not metric.run_only_when.matches(fields):
+            paused = f"not running: {_describe(metric.run_only_when, fields)}"
+        # The event to blame for a stretch is the one that began it: a pause keeps the
+        # event that paused the clock, counting keeps the event that (re)started it.
+        pause_event, cause = None, event_id
+        if prev is not None and paused is not None and prev.paused == paused:
+            pause_event = prev.pause_event
+        elif paused is not None:
+            pause_event = event_id
+        if (
+            prev is not None
+            and paused is None
+            and prev.paused is None
+            and (prev.tier, prev.calendar) == (tier_index, calendar)
+        ):
+            cause = prev.cause_event
+        return _Piece(at, paused, pause_event, cause, tier_index, target, calendar,
+                      fields.get("service"))
+
+    # -- the state machine
+
+    def _start(self, at: int, event_id: str, fields: Mapping[str, Any]) -> None:
+        cycle = _Build(at, event_id)
+        cycle.pieces.append(self._piece(at, event_id, fields, cycle))
+        self.cycles.append(cycle)
+        self.active = cycle
+
+    def _end(self, at: int, event_id: str, etype: str, state: CycleState, reason: str) -> None:
+        cycle = self.active
+        assert cycle is not None
+        cycle.stop, cycle.stop_event, cycle.stop_type = at, event_id, etype
+        cycle.state, cycle.end_reason = state, reason
+        self.active = None
+
+    def step(self, at: int, event: Event, fields: Mapping[str, Any]) -> None:
+        """Advance the clock over one event (``fields`` are the ticket's fields after it)."""
+        m = self.metric
+        etype, eid = event.type, event.event_id
+
+        def fires(trigger: Any) -> bool:
+            return trigger is not None and etype in trigger.on and (
+                trigger.when is None or trigger.when.matches(fields)
+            )
+
+        cycle = self.active
+        if cycle is not None:
+            if fires(m.cancel):
+                self._end(at, eid, etype, "cancelled", f"cancelled by {etype} ({eid})")
+                return
+            if fires(m.stop):
+                self._end(at, eid, etype, "stopped", f"stopped by {etype} ({eid})")
+                return
+            if fires(m.reset):
+                self._end(at, eid, etype, "cancelled", f"reset by {etype} ({eid})")
+                self._start(at, eid, fields)
+                return
+            piece = self._piece(at, eid, fields, cycle)
+            if m.on_target_change == "restart" and piece.tier != cycle.pieces[-1].tier:
+                self._end(at, eid, etype, "cancelled",
+                          f"restarted: target changed by {etype} ({eid})")
+                self._start(at, eid, fields)
+                return
+            cycle.pieces.append(piece)
+            return
+        last = self.cycles[-1] if self.cycles else None
+        if (
+            etype == "reopened"
+            and last is not None
+            and last.state == "stopped"
+            and last.stop_type in _REOPENABLE
+        ):
+            if m.reopen == "resume":
+                assert last.stop is not None
+                gap = f"stopped by {last.stop_type} ({last.stop_event}) until reopened ({eid})"
+                prev = last.pieces[-1]
+                last.pieces.append(
+                    _Piece(last.stop, gap, last.stop_event, last.stop_event or eid, prev.tier,
+                           prev.target, prev.calendar, prev.service)
+                )
+                last.stop = last.stop_event = last.stop_type = None
+                last.state = last.end_reason = None
+                self.active = last
+                last.pieces.append(self._piece(at, eid, fields, last))
+            else:
+                self._start(at, eid, fields)
+            return
+        if fires(m.start):
+            self._start(at, eid, fields)
+
+
+def _relative_target(cal: BusinessCalendar, start: int, spec: BusinessDaysBy) -> int:
+    """Business µs from ``start`` to ``by`` on the n-th business day after start's date."""
+    zone = cal.timezone
+    day = from_us(start, zone).date()
+    timeline = cal.timeline
+    found = 0
+    for _ in range(spec.business_days * 7 + 3660):
+        if found == spec.business_days:
+            break
+        day += timedelta(days=1)
+        lo = _wall_us(day, 0, zone)
+        if timeline.elapsed(lo, _wall_us(day + timedelta(days=1), 0, zone)) > 0:
+            found += 1
+    else:
+        raise NeverOpenError(f"no {spec.business_days} business days found after {day}")
+    due = _wall_us(day, spec.by_minutes, zone)
+    return max(timeline.elapsed(start, due), 0)
+
+
+def _wall_us(day: date, minute: int, zone: Any) -> int:
+    if minute == 1440:
+        day, minute = day + timedelta(days=1), 0
+    dt = datetime(day.year, day.month, day.day, minute // 60, minute % 60, tzinfo=zone)
+    return (dt - EPOCH) // ONE_US
+
+
+# --------------------------------------------------------------------------- segments
+
+_Seg = tuple[int, int, SegmentKind, str, str | None, str, int]  # + target of the piece
+
+
+def _segments(
+    build: _Build,
+    end: int,
+    metric: Metric,
+    calendars: Mapping[str, BusinessCalendar],
+    windows: tuple[dict[str, list[_Labelled]], dict[str, list[_Labelled]]],
+) -> list[_Seg]:
+    out: list[_Seg] = []
+    pieces = build.pieces
+    for k, piece in enumerate(pieces):
+        lo = piece.lo
+        hi = pieces[k + 1].lo if k + 1 < len(pieces) else end
+        if hi <= lo:
+            continue
+        cal_id, target = piece.calendar, piece.target
+        if piece.paused is not None:
+            out.append((lo, hi, "paused", piece.paused, piece.pause_event, cal_id, target))
+            continue
+        labelled: list[_Labelled] = []
+        if isinstance(piece.service, str):
+            if "maintenance" in metric.exclude:
+                labelled += windows[0].get(piece.service, [])
+            if "outage" in metric.exclude:
+                labelled += windows[1].get(piece.service, [])
+        excluded = _clip_labelled(labelled, lo, hi) if labelled else []
+        timeline = calendars[cal_id].timeline
+        cursor = lo
+        for s, e, reason, eid in [*excluded, (hi, hi, "", "")]:
+            if cursor < s:  # a stretch with no exclusion: counted where open, else closed
+                for os_, oe in timeline.spans(cursor, s):
+                    if cursor < os_:
+                        out.append((cursor, os_, "closed", f"outside the hours of {cal_id}",
+                                    None, cal_id, target))
+                    out.append((os_, oe, "counted", f"counting on {cal_id}",
+                                piece.cause_event, cal_id, target))
+                    cursor = oe
+                if cursor < s:
+                    out.append((cursor, s, "closed", f"outside the hours of {cal_id}",
+                                None, cal_id, target))
+            if s < e:
+                out.append((s, e, "excluded", f"excluded: {reason}", eid, cal_id, target))
+            cursor = max(cursor, e)
+    merged: list[_Seg] = []
+    for seg in out:
+        if merged:
+            p = merged[-1]
+            if p[1] == seg[0] and p[2:4] == seg[2:4] and p[5:] == seg[5:] and (
+                seg[2] == "closed" or p[4] == seg[4]
+            ):
+                merged[-1] = (p[0], seg[1], *p[2:])
+                continue
+        merged.append(seg)
+    return merged
+
+
+def _reached(segs: list[_Seg], target: int) -> int:
+    """The first instant the counted time of ``segs`` reaches ``target`` (it does)."""
+    cum = 0
+    for s, e, kind, *_ in segs:
+        if kind == "counted":
+            if cum + e - s >= target:
+                return s + max(target - cum, 0)
+            cum += e - s
+    return segs[0][0] if segs else 0
+
+
+def _public(segs: list[_Seg]) -> tuple[Segment, ...]:
+    """Segments as shown: touching ones that look the same merge (the target each
+    belonged to matters to the walk above, not to the reader)."""
+    out: list[Segment] = []
+    prev: _Seg | None = None
+    for seg in segs:
+        if prev is not None and prev[1] == seg[0] and prev[2:6] == seg[2:6]:
+            last = out[-1]
+            out[-1] = Segment(last.start, from_us(seg[1], _UTC), last.kind, last.reason,
+                              last.event_id, last.calendar)
+        else:
+            out.append(Segment(from_us(seg[0], _UTC), from_us(seg[1], _UTC), seg[2], seg[3],
+                               seg[4], seg[5]))
+        prev = seg
+    return tuple(out)
+
+
+def _cycle(
+    index: int,
+    metric_id: str,
+    build: _Build,
+    end: int,
+    metric: Metric,
+    calendars: Mapping[str, BusinessCalendar],
+    windows: tuple[dict[str, list[_Labelled]], dict[str, list[_Labelled]]],
+) -> Cycle:
+    if build.stop is not None:
+        end = build.stop
+    segs = _segments(build, end, metric, calendars, windows)
+    # Walk the pieces and counted segments in time order: breach, reach and warnings.
+    cum = paused = excluded = 0
+    breached_at: int | None = None
+    warned: dict[Fraction, int] = {}
+    last_target = build.pieces[-1].target
+    fractions = [(f, f.numerator, f.denominator) for f in metric.warn_at]
+
+    def threshold(num: int, den: int, target: int) -> int:
+        return -(-num * target // den)  # ceil(f * target), exactly
+
+    def at_target(t: int, target: int) -> None:
+        nonlocal breached_at
+        # A breach lasts while elapsed stays above the target in force; only a new
+        # target can end it.
+        if cum <= target:
+            breached_at = None
+        elif breached_at is None:
+            breached_at = t
+        for f, num, den in fractions:
+            if f not in warned and cum >= threshold(num, den, target):
+                warned[f] = t
+
+    current = build.pieces[0].target
+    at_target(build.start, current)
+    for s, e, kind, _, _, cal_id, target in segs:
+        if target != current:  # a new piece brought a new target
+            current = target
+            at_target(s, target)
+        length = e - s
+        if kind == "counted":
+            if breached_at is None and cum + length > target:
+                breached_at = s + max(target - cum, 0)
+            for f, num, den in fractions:
+                if f not in warned:
+                    needed = threshold(num, den, target)
+                    if cum + length >= needed:
+                        warned[f] = s + max(needed - cum, 0)
+            cum += length
+        elif kind == "paused":
+            paused += calendars[cal_id].timeline.elapsed(s, e)
+        elif kind == "excluded":
+            excluded += calendars[cal_id].timeline.elapsed(s, e)
+    at_target(end, last_target)
+    last = build.pieces[-1]
+    due_at = _reached(segs, last_target) if cum >= last_target else None
+    if due_at is None:
+        try:
+            due_at = calendars[last.calendar].timeline.forward(end, last_target - cum)
+        except NeverOpenError:
+            due_at = None
+    state: CycleState
+    if build.state is not None:
+        state = build.state
+    else:
+        state = "paused" if last.paused is not None else "running"
+    return Cycle(
+        metric=metric_id,
+        index=index,
+        started_at=from_us(build.start, _UTC),
+        stopped_at=None if build.stop is None else from_us(build.stop, _UTC),
+        state=state,
+        end_reason=build.end_reason,
+        target=ONE_US * last_target,
+        tier=last.tier,
+        calendar=last.calendar,
+        elapsed=ONE_US * cum,
+        paused=ONE_US * paused,
+        excluded=ONE_US * excluded,
+        breached=breached_at is not None,
+        breached_at=None if breached_at is None else from_us(breached_at, _UTC),
+        due_at=None if due_at is None else from_us(due_at, _UTC),
+        warnings=tuple(
+            Warning(f, from_us(t, _UTC)) for f, t in sorted(warned.items())
+        ),
+        segments=_public(segs),
+        start_event_id=build.start_event,
+        stop_event_id=build.stop_event,
+    )
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+_INLINE: dict[str, BusinessCalendar] = {}  # calendars defined inside policies, by spec
+
+
+def resolve_calendars(
+    policy: Policy, calendars: Mapping[str, BusinessCalendar] | None = None
+) -> dict[str, BusinessCalendar]:
+    """The calendars a policy needs, by id: the caller's, then the policy's inline ones,
+    then the built-in ``always``.  ``MissingCalendar`` names any still unknown."""
+    out: dict[str, BusinessCalendar] = {"always": _ALWAYS}
+    for cid, spec in policy.calendars.items():
+        key = spec.model_dump_json()
+        cal = _INLINE.get(key)
+        if cal is None:
+            if len(_INLINE) >= 256:
+                _INLINE.clear()
+            cal = _INLINE[key] = BusinessCalendar.from_spec(spec)
+        out[cid] = cal
+    out.update(calendars or {})
+    missing = [(path, cid) for path, cid in policy.calendar_references() if cid not in out]
+    if missing:
+        raise MissingCalendar(
+            [Problem(path, cid, "no such calendar was supplied") for path, cid in missing],
+            what="calendars",
+        )
+    return out
+
+
+def evaluate(
+    policy: Policy,
+    events: Iterable[Event | Mapping[str, Any]],
+    *,
+    calendars: Mapping[str, BusinessCalendar] | None = None,
+    services: Iterable[Event | Mapping[str, Any]] = (),
+    as_of: datetime | None = None,
+) -> TicketSla:
+    """Every SLA clock of one ticket under ``policy``.
+
+    ``events`` are the ticket's events in any order, duplicates allowed; ``services`` the
+    events of its services (maintenance windows, outages) used by exclusions; ``as_of``
+    is the instant to evaluate at: later events are ignored and running clocks run to it
+    (when ``None``, to the ticket's last event).  Pure: the same inputs give the same
+    result, whatever their order.
+    """
+    cals = resolve_calendars(policy, calendars)
+    as_of_us = None if as_of is None else to_us(as_of, "as_of")
+    parsed = [e if isinstance(e, TicketEventBase | ServiceEventBase) else parse_event(e)
+              for e in events]
+    if as_of_us is not None:
+        parsed = [e for e in parsed if to_us(e.at, "at") <= as_of_us]
+    history = canonical_history(parsed)
+    service_events: list[ServiceEventBase] = []
+    for item in services:
+        ev = item if isinstance(item, TicketEventBase | ServiceEventBase) else parse_event(item)
+        if isinstance(ev, ServiceEventBase) and (
+            as_of_us is None or to_us(ev.at, "at") <= as_of_us
+        ):
+            service_events.append(ev)
+    windows = _service_windows(service_events)
+    runners = {
+        mid: _Evaluator(policy, mid, metric, cals) for mid, metric in policy.metrics.items()
+    }
+    fields: dict[str, Any] = {}
+    last_at: int | None = None
+    for event in history.events:
+        at = to_us(event.at, "at")
+        last_at = at
+        if isinstance(event, TicketOpened):
+            _apply(fields, event.fields)
+        elif isinstance(event, TicketUpdated):
+            _apply(fields, event.changes)
+        for runner in runners.values():
+            runner.step(at, event, fields)
+    end = as_of_us if as_of_us is not None else last_at
+    metrics: dict[str, tuple[Cycle, ...]] = {}
+    for mid, runner in runners.items():
+        metric_end = end if end is not None else 0
+        metrics[mid] = tuple(
+            _cycle(i, mid, build, metric_end, runner.metric, cals, windows)
+            for i, build in enumerate(runner.cycles)
+        )
+    return TicketSla(
+        ticket_id=history.ticket_id,
+        policy_id=policy.id,
+        policy_version=policy.version,
+        as_of=as_of,
+        metrics=metrics,
+        anomalies=history.anomalies,
+        conflicts=history.conflicts,
+    )
