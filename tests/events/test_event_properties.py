@@ -4,7 +4,6 @@ offsets, and (for conflicts) the order in which the versions arrive change nothi
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta, timezone
 from typing import Any
 
@@ -27,14 +26,12 @@ from slacore.testing.event_strategies import (
     ticket_histories,
     time_zones,
 )
-
-_SCALE = {"thorough": 10.0, "quick": 0.25}.get(os.environ.get("HYPOTHESIS_PROFILE", ""), 1.0)
+from slacore.testing.profiles import examples as scaled
 
 
 def examples(n: int) -> settings:
-    """``n`` examples (scaled like tests/clock: ``HYPOTHESIS_PROFILE=thorough`` x10,
-    ``quick`` /4), no deadline."""
-    return settings(max_examples=max(1, int(n * _SCALE)), deadline=None)
+    """``n`` examples (scaled by ``HYPOTHESIS_PROFILE``), no deadline."""
+    return settings(max_examples=scaled(n), deadline=None)
 
 
 PROPERTY = examples(60)

@@ -11,10 +11,11 @@ from hypothesis import strategies as st
 
 from slacore.events import parse_event
 from slacore.policies import TicketSla, evaluate
+from slacore.testing.profiles import examples
 from slacore.testing.sla_strategies import SlaCase, sla_cases
 
 US = timedelta(microseconds=1)
-SETTINGS = settings(max_examples=150, deadline=None,
+SETTINGS = settings(max_examples=examples(150), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
