@@ -39,6 +39,7 @@ _UTC = timezone.utc
 _ALWAYS = BusinessCalendar.always("UTC")
 #: Event types a ``reopened`` undoes: a cycle they stopped can resume or restart.
 _REOPENABLE = frozenset({"resolved", "closed"})
+_NOTHING: frozenset[str] = frozenset()
 
 
 class MissingCalendar(InvalidInput):
@@ -48,15 +49,19 @@ class MissingCalendar(InvalidInput):
 # --------------------------------------------------------------------------- ticket state
 
 
-def _apply(fields: dict[str, Any], changes: Mapping[str, Any]) -> None:
+def _apply(fields: dict[str, Any], changes: Mapping[str, Any]) -> frozenset[str]:
     """Fold an ``opened``/``updated`` payload into the flat field state (attributes become
-    ``attributes.<name>``)."""
+    ``attributes.<name>``); the names of the fields it set."""
+    names = []
     for key, value in changes.items():
         if key == "attributes" and isinstance(value, Mapping):
             for name, attr in value.items():
                 fields[f"attributes.{name}"] = attr
+                names.append(f"attributes.{name}")
         else:
             fields[key] = value
+            names.append(key)
+    return frozenset(names)
 
 
 def _describe(cond: Condition, fields: Mapping[str, Any]) -> str:
@@ -160,6 +165,14 @@ class _Evaluator:
         self.calendars = calendars
         self.cycles: list[_Build] = []
         self.active: _Build | None = None
+        # The fields that can change what the clock does; other changes need no new piece.
+        conditions = [metric.pause, metric.run_only_when, *(t.when for t in metric.targets)]
+        relevant = set().union(*(fields_of(c) for c in conditions if c is not None))
+        if policy.calendar_by_group:
+            relevant.add("assignment_group")
+        if metric.exclude:
+            relevant.add("service")
+        self.relevant = frozenset(relevant)
 
     # -- what the clock is doing under the current fields
 
@@ -235,8 +248,11 @@ class _Evaluator:
         cycle.state, cycle.end_reason = state, reason
         self.active = None
 
-    def step(self, at: int, event: Event, fields: Mapping[str, Any]) -> None:
-        """Advance the clock over one event (``fields`` are the ticket's fields after it)."""
+    def step(
+        self, at: int, event: Event, fields: Mapping[str, Any], changed: frozenset[str]
+    ) -> None:
+        """Advance the clock over one event (``fields`` are the ticket's fields after it,
+        ``changed`` the names of the fields it changed)."""
         m = self.metric
         etype, eid = event.type, event.event_id
 
@@ -257,6 +273,8 @@ class _Evaluator:
                 self._end(at, eid, etype, "cancelled", f"reset by {etype} ({eid})")
                 self._start(at, eid, fields)
                 return
+            if self.relevant.isdisjoint(changed):
+                return  # nothing the clock depends on changed
             piece = self._piece(at, eid, fields, cycle)
             if m.on_target_change == "restart" and piece.tier != cycle.pieces[-1].tier:
                 self._end(at, eid, etype, "cancelled",
@@ -566,12 +584,13 @@ def evaluate(
     for event in history.events:
         at = to_us(event.at, "at")
         last_at = at
+        changed: frozenset[str] = _NOTHING
         if isinstance(event, TicketOpened):
-            _apply(fields, event.fields)
+            changed = _apply(fields, event.fields)
         elif isinstance(event, TicketUpdated):
-            _apply(fields, event.changes)
+            changed = _apply(fields, event.changes)
         for runner in runners.values():
-            runner.step(at, event, fields)
+            runner.step(at, event, fields, changed)
     end = as_of_us if as_of_us is not None else last_at
     metrics: dict[str, tuple[Cycle, ...]] = {}
     for mid, runner in runners.items():
