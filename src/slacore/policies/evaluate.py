@@ -607,4 +607,5 @@ def evaluate(
         metrics=metrics,
         anomalies=history.anomalies,
         conflicts=history.conflicts,
+        fields=fields,
     )

@@ -7,7 +7,7 @@ JSON-able dicts (``to_dict``) and to flat rows (``rows``) for data pipelines.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -21,6 +21,10 @@ SegmentKind = Literal["counted", "paused", "excluded", "closed"]
 
 def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, Decimal) else value
 
 
 def _seconds(value: timedelta) -> int | float:
@@ -166,6 +170,9 @@ class TicketSla:
     metrics: dict[str, tuple[Cycle, ...]]
     anomalies: tuple[Anomaly, ...] = ()
     conflicts: tuple[Conflict, ...] = ()
+    fields: dict[str, Any] = field(default_factory=dict)
+    """The ticket's fields at the end of the evaluated span (``attributes.<name>`` flat),
+    for grouping results by priority, service, customer, group or vendor."""
 
     def cycles(self) -> list[Cycle]:
         """All cycles of all metrics, metric by metric."""
@@ -178,6 +185,7 @@ class TicketSla:
             "policy_id": self.policy_id,
             "policy_version": self.policy_version,
             "as_of": _iso(self.as_of),
+            "fields": {k: _plain(v) for k, v in self.fields.items()},
             "metrics": {m: [c.to_dict() for c in cs] for m, cs in self.metrics.items()},
             "anomalies": [
                 {"kind": a.kind, "event_id": a.event_id, "message": a.message}
