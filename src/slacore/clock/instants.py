@@ -35,6 +35,11 @@ def duration_us(value: Any, field: str) -> int:
 
 def from_us(us: int, zone: tzinfo) -> datetime:
     """The aware datetime, in ``zone``, of an epoch-microsecond instant."""
+    seconds, micro = divmod(us, 1_000_000)
+    try:
+        return datetime.fromtimestamp(seconds, zone).replace(microsecond=micro)
+    except (OverflowError, OSError, ValueError):
+        pass  # near the ends of the datetime range, or a platform without negative timestamps
     try:
         return (EPOCH + ONE_US * us).astimezone(zone)
     except OverflowError:
