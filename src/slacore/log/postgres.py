@@ -1,0 +1,227 @@
+"""The PostgreSQL back end of the log (psycopg 3; imported only when a
+``postgresql://`` log is opened).
+
+The package's ``PostgresApplicationRecorder`` (table ``<prefix>_events``, position =
+``notification_id``) plus the event-id index ``<prefix>_event_ids``.  A write runs in one
+transaction that first takes the package's ``LOCK TABLE <prefix>_events IN EXCLUSIVE
+MODE`` (which also makes commit order equal position order, so readers never skip a
+position that commits later), then reads the ids and stream heads it needs, inserts the
+events through the package's insert (``unnest`` of composite rows, ``RETURNING
+notification_id``) and the index rows, and commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from eventsourcing.persistence import (
+    IntegrityError,
+    Notification,
+    ProgrammingError,
+    StoredEvent,
+)
+from eventsourcing.postgres import (
+    PostgresApplicationRecorder,
+    PostgresDatastore,
+)
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+from slacore.log.recorders import IndexRow, WriteTx
+from slacore.log.settings import StoreSettings
+
+__all__ = ["PostgresLogRecorder", "open_datastore"]
+
+T = TypeVar("T")
+
+
+def open_datastore(settings: StoreSettings) -> PostgresDatastore:
+    """A package datastore (psycopg connection pool) for ``settings``; creates the schema."""
+    datastore = PostgresDatastore(
+        dbname=settings.dbname,
+        host=settings.host,
+        port=settings.port,
+        user=settings.user,
+        password=settings.password,
+        connect_timeout=settings.connect_timeout,
+        idle_in_transaction_session_timeout=0,
+        pool_size=settings.pool_size,
+        max_overflow=settings.pool_size,
+        lock_timeout=settings.lock_timeout,
+        schema=settings.pg_schema,
+        originator_id_type="text",
+    )
+    try:
+        with datastore.transaction(commit=True) as curs:
+            curs.execute(
+                SQL("CREATE SCHEMA IF NOT EXISTS {0}").format(Identifier(settings.pg_schema))
+            )
+    except (IntegrityError, ProgrammingError):
+        pass  # created by a concurrent opener
+    except BaseException:
+        datastore.close()
+        raise
+    return datastore
+
+
+class PostgresLogRecorder(PostgresApplicationRecorder):
+    """PostgreSQL log recorder (see the module docstring)."""
+
+    def __init__(self, datastore: PostgresDatastore, *, prefix: str = "slacore") -> None:
+        super().__init__(datastore, events_table_name=f"{prefix}_events")
+        self.ids_table = f"{prefix}_event_ids"
+        self.check_identifier_length(self.ids_table + "_recorded_idx")
+        schema = Identifier(datastore.schema)
+        ids = Identifier(self.ids_table)
+        events = Identifier(self.events_table_name)
+        self.sql_create_statements += [
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {0}.{1} ("
+                "event_id text PRIMARY KEY, digest bytea NOT NULL, stream text NOT NULL, "
+                "version bigint NOT NULL, position bigint NOT NULL, "
+                "recorded_us bigint NOT NULL)"
+            ).format(schema, ids),
+            SQL("CREATE INDEX IF NOT EXISTS {0} ON {1}.{2} (recorded_us, position)").format(
+                Identifier(self.ids_table + "_recorded_idx"), schema, ids
+            ),
+        ]
+        self._sql_allocate = SQL(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'notification_id')) AS n "
+            "FROM generate_series(1, %s) ORDER BY 1"
+        )
+        self._qualified_events = f"{datastore.schema}.{self.events_table_name}"
+        self._sql_copy_events = SQL(
+            "COPY {0}.{1} (originator_id, originator_version, topic, state, notification_id) "
+            "FROM STDIN (FORMAT BINARY)"
+        ).format(schema, events)
+        self._sql_copy_index = SQL(
+            "COPY {0}.{1} (event_id, digest, stream, version, position, recorded_us) "
+            "FROM STDIN (FORMAT BINARY)"
+        ).format(schema, ids)
+        self._sql_existing = SQL(
+            "SELECT event_id, digest, position FROM {0}.{1} WHERE event_id = ANY(%s)"
+        ).format(schema, ids)
+        self._sql_heads = SQL(
+            "SELECT originator_id, MAX(originator_version) AS v FROM {0}.{1} "
+            "WHERE originator_id = ANY(%s) GROUP BY originator_id"
+        ).format(schema, events)
+        self._sql_last_recorded = SQL("SELECT MAX(recorded_us) AS m FROM {0}.{1}").format(
+            schema, ids
+        )
+        self._sql_by_position = SQL(
+            "SELECT * FROM {0}.{1} WHERE notification_id = ANY(%s)"
+        ).format(schema, events)
+        self._sql_stream = SQL(
+            "SELECT notification_id, originator_version, topic, state FROM {0}.{1} "
+            "WHERE originator_id = %s AND notification_id <= %s ORDER BY originator_version"
+        ).format(schema, events)
+        self._sql_position_at = SQL(
+            "SELECT position FROM {0}.{1} WHERE recorded_us <= %s "
+            "ORDER BY recorded_us DESC, position DESC LIMIT 1"
+        ).format(schema, ids)
+        self._sql_streams = SQL(
+            "SELECT DISTINCT originator_id FROM {0}.{1} WHERE originator_id >= %s "
+            "AND originator_id < %s AND notification_id <= %s ORDER BY originator_id"
+        ).format(schema, events)
+        self._sql_counts = SQL(
+            "SELECT (SELECT COUNT(*) FROM {0}.{1}) AS e, (SELECT COUNT(*) FROM {0}.{2}) AS i"
+        ).format(schema, events, ids)
+
+    def write(self, fn: Callable[[WriteTx], T]) -> T:
+        with self.datastore.transaction(commit=True) as curs:
+            self._lock_table(curs)
+            return fn(_PostgresTx(self, curs))
+
+    def _read(self, statement: Any, params: Sequence[Any]) -> list[DictRow]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, params)
+            return curs.fetchall()
+
+    def select_stream(self, stream: str, upto: int | None = None) -> list[Notification]:
+        rows = self._read(self._sql_stream, [stream, upto if upto is not None else 2**62])
+        return [
+            Notification(
+                id=row["notification_id"],
+                originator_id=stream,
+                originator_version=row["originator_version"],
+                topic=row["topic"],
+                state=bytes(row["state"]),
+            )
+            for row in rows
+        ]
+
+    def position_at(self, recorded_us: int) -> int:
+        rows = self._read(self._sql_position_at, [recorded_us])
+        return int(rows[0]["position"]) if rows else 0
+
+    def streams(self, kind: str, upto: int | None = None) -> list[str]:
+        rows = self._read(
+            self._sql_streams, [kind + ":", kind + ";", upto if upto is not None else 2**62]
+        )
+        return [row["originator_id"] for row in rows]
+
+    def counts(self) -> tuple[int, int]:
+        row = self._read(self._sql_counts, [])[0]
+        return int(row["e"]), int(row["i"])
+
+    def close(self) -> None:
+        self.datastore.close()
+
+
+class _PostgresTx:
+    def __init__(self, recorder: PostgresLogRecorder, curs: Cursor[DictRow]) -> None:
+        self.r = recorder
+        self.c = curs
+
+    def existing(self, event_ids: Sequence[str]) -> dict[str, tuple[bytes, int]]:
+        self.c.execute(self.r._sql_existing, [list(event_ids)])
+        return {
+            row["event_id"]: (bytes(row["digest"]), int(row["position"]))
+            for row in self.c.fetchall()
+        }
+
+    def heads(self, streams: Sequence[str]) -> dict[str, int]:
+        self.c.execute(self.r._sql_heads, [list(streams)])
+        return {row["originator_id"]: int(row["v"]) for row in self.c.fetchall()}
+
+    def last_recorded_us(self) -> int | None:
+        self.c.execute(self.r._sql_last_recorded)
+        row = self.c.fetchone()
+        return None if row is None or row["m"] is None else int(row["m"])
+
+    def notifications(self, positions: Sequence[int]) -> dict[int, Notification]:
+        self.c.execute(self.r._sql_by_position, [list(positions)])
+        return {
+            row["notification_id"]: Notification(
+                id=row["notification_id"],
+                originator_id=row["originator_id"],
+                originator_version=row["originator_version"],
+                topic=row["topic"],
+                state=bytes(row["state"]),
+            )
+            for row in self.c.fetchall()
+        }
+
+    def append(self, stored: Sequence[StoredEvent]) -> Sequence[int]:
+        # Under the table lock (taken first by ``write``) no other writer draws from the
+        # notification-id sequence, so the ids drawn here are above every committed
+        # position and below every later one: commit order stays position order, as with
+        # the package's ``INSERT ... RETURNING``.  COPY is ~10x faster than that insert.
+        self.r._notify_channel(self.c)
+        self.c.execute(self.r._sql_allocate, [self.r._qualified_events, len(stored)])
+        positions = [int(row["n"]) for row in self.c.fetchall()]
+        with self.c.copy(self.r._sql_copy_events) as copy:
+            copy.set_types(["text", "int8", "text", "bytea", "int8"])
+            for s, p in zip(stored, positions, strict=True):
+                copy.write_row((s.originator_id, s.originator_version, s.topic, s.state, p))
+        return positions
+
+    def index(self, rows: Sequence[IndexRow]) -> None:
+        with self.c.copy(self.r._sql_copy_index) as copy:
+            copy.set_types(["text", "bytea", "text", "int8", "int8", "int8"])
+            for r in rows:
+                copy.write_row(
+                    (r.event_id, r.digest, r.stream, r.version, r.position, r.recorded_us)
+                )

@@ -1,0 +1,418 @@
+"""The three back ends of the log: ``eventsourcing`` application recorders (memory,
+SQLite, PostgreSQL) extended with what idempotent ingestion needs.
+
+Each recorder keeps the package's stored-events table (one row per event, primary key
+``(originator_id, originator_version)``, a notification id as the log position) and adds
+an **event-id index** ``<prefix>_event_ids`` (``event_id`` primary key, a digest of the
+content, stream, version, position, recorded time) written in the *same transaction* as
+the events.  ``write(fn)`` runs ``fn`` inside one transaction that first takes the
+writer lock (SQLite ``BEGIN IMMEDIATE``; PostgreSQL the package's ``LOCK TABLE ... IN
+EXCLUSIVE MODE``; memory the recorder's lock), so that what ``fn`` reads (which ids exist,
+each stream's head, the last recorded time) cannot change before it writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+from eventsourcing.persistence import (
+    DatabaseError,
+    DataError,
+    IntegrityError,
+    InterfaceError,
+    InternalError,
+    Notification,
+    NotSupportedError,
+    OperationalError,
+    PersistenceError,
+    ProgrammingError,
+    StoredEvent,
+)
+from eventsourcing.popo import POPOApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+
+__all__ = [
+    "IndexRow",
+    "LogRecorder",
+    "MemoryLogRecorder",
+    "SQLiteLogRecorder",
+    "WriteTx",
+]
+
+T = TypeVar("T")
+_CHUNK = 500  # ids per IN (...) list in SQLite
+
+
+@dataclass(frozen=True, slots=True)
+class IndexRow:
+    """One row of the event-id index."""
+
+    event_id: str
+    digest: bytes
+    stream: str
+    version: int
+    position: int
+    recorded_us: int
+
+
+class WriteTx(Protocol):
+    """What ingestion may do inside one locked write transaction."""
+
+    def existing(self, event_ids: Sequence[str]) -> dict[str, tuple[bytes, int]]:
+        """``{event_id: (digest, position)}`` for the ids already stored."""
+
+    def heads(self, streams: Sequence[str]) -> dict[str, int]:
+        """``{stream: last version}`` for the streams that exist."""
+
+    def last_recorded_us(self) -> int | None:
+        """The latest recorded time in the log (epoch microseconds)."""
+
+    def notifications(self, positions: Sequence[int]) -> dict[int, Notification]:
+        """The stored events at these positions."""
+
+    def append(self, stored: Sequence[StoredEvent]) -> Sequence[int]:
+        """Insert stored events (the package's insert); their positions, in order."""
+
+    def index(self, rows: Sequence[IndexRow]) -> None:
+        """Insert event-id index rows."""
+
+
+class LogRecorder(Protocol):
+    """The recorder interface the log uses (besides the package's own
+    ``select_notifications`` and ``max_notification_id``)."""
+
+    def write(self, fn: Callable[[WriteTx], T]) -> T: ...
+
+    def select_notifications(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> Sequence[Notification]: ...
+
+    def max_notification_id(self) -> int | None: ...
+
+    def select_stream(self, stream: str, upto: int | None = None) -> list[Notification]: ...
+
+    def position_at(self, recorded_us: int) -> int: ...
+
+    def streams(self, kind: str, upto: int | None = None) -> list[str]: ...
+
+    def counts(self) -> tuple[int, int]: ...
+
+    def close(self) -> None: ...
+
+
+# --------------------------------------------------------------------------- memory
+
+
+class MemoryLogRecorder(POPOApplicationRecorder):
+    """In-process log (``memory://``): the package's POPO recorder plus the id index.
+
+    A write stages its events and index rows and applies them together at the end, under
+    the recorder's lock, so a failing write leaves nothing behind."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: dict[str, IndexRow] = {}
+        self.views: dict[str, Any] = {}  # projections' views of this log, by name
+        self._recorded: list[tuple[int, int]] = []  # (recorded_us, position), ascending
+
+    def write(self, fn: Callable[[WriteTx], T]) -> T:
+        with self._database_lock:
+            tx = _MemoryTx(self)
+            result = fn(tx)
+            tx.commit()
+        if tx.staged:
+            self._notify_listeners()
+        return result
+
+    def select_stream(self, stream: str, upto: int | None = None) -> list[Notification]:
+        with self._database_lock:
+            index = self._stored_events_index.get(stream, {})
+            out = []
+            for i in index.values():
+                if upto is not None and i + 1 > upto:
+                    continue
+                s = self._stored_events[i]
+                out.append(
+                    Notification(
+                        id=i + 1,
+                        originator_id=s.originator_id,
+                        originator_version=s.originator_version,
+                        topic=s.topic,
+                        state=s.state,
+                    )
+                )
+            return out
+
+    def position_at(self, recorded_us: int) -> int:
+        with self._database_lock:
+            best = 0
+            for us, pos in self._recorded:
+                if us > recorded_us:
+                    break
+                best = max(best, pos)
+            return best
+
+    def streams(self, kind: str, upto: int | None = None) -> list[str]:
+        with self._database_lock:
+            prefix = kind + ":"
+            return sorted(
+                s
+                for s, index in self._stored_events_index.items()
+                if s.startswith(prefix)
+                and index
+                and (upto is None or min(index.values()) + 1 <= upto)
+            )
+
+    def counts(self) -> tuple[int, int]:
+        with self._database_lock:
+            return len(self._stored_events), len(self.ids)
+
+    def close(self) -> None:
+        pass
+
+
+class _MemoryTx:
+    def __init__(self, recorder: MemoryLogRecorder) -> None:
+        self.r = recorder
+        self.staged: list[StoredEvent] = []
+        self.rows: list[IndexRow] = []
+
+    def existing(self, event_ids: Sequence[str]) -> dict[str, tuple[bytes, int]]:
+        ids = self.r.ids
+        return {i: (ids[i].digest, ids[i].position) for i in event_ids if i in ids}
+
+    def heads(self, streams: Sequence[str]) -> dict[str, int]:
+        index = self.r._stored_events_index
+        return {s: max(index[s]) for s in streams if index.get(s)}
+
+    def last_recorded_us(self) -> int | None:
+        return self.r._recorded[-1][0] if self.r._recorded else None
+
+    def notifications(self, positions: Sequence[int]) -> dict[int, Notification]:
+        out = {}
+        for p in positions:
+            s = self.r._stored_events[p - 1]
+            out[p] = Notification(
+                id=p,
+                originator_id=s.originator_id,
+                originator_version=s.originator_version,
+                topic=s.topic,
+                state=s.state,
+            )
+        return out
+
+    def append(self, stored: Sequence[StoredEvent]) -> Sequence[int]:
+        start = len(self.r._stored_events) + len(self.staged) + 1
+        self.staged.extend(stored)
+        return list(range(start, start + len(stored)))
+
+    def index(self, rows: Sequence[IndexRow]) -> None:
+        self.rows.extend(rows)
+
+    def commit(self) -> None:
+        seen = set(self.r.ids)
+        for row in self.rows:
+            if row.event_id in seen:
+                raise IntegrityError(f"event id {row.event_id!r} is already stored")
+            seen.add(row.event_id)
+        if self.staged:
+            self.r._insert_events(self.staged)  # the package's uniqueness check and append
+        for row in self.rows:
+            self.r.ids[row.event_id] = row
+            self.r._recorded.append((row.recorded_us, row.position))
+
+
+# --------------------------------------------------------------------------- SQLite
+
+
+@contextlib.contextmanager
+def _sqlite_errors() -> Iterator[None]:
+    """sqlite3 errors as the package's persistence errors (as its transactions do)."""
+    try:
+        yield
+    except sqlite3.IntegrityError as e:
+        raise IntegrityError(e) from e
+    except sqlite3.OperationalError as e:
+        raise OperationalError(e) from e
+    except sqlite3.InterfaceError as e:
+        raise InterfaceError(e) from e
+    except sqlite3.DataError as e:
+        raise DataError(e) from e
+    except sqlite3.InternalError as e:
+        raise InternalError(e) from e
+    except sqlite3.ProgrammingError as e:
+        raise ProgrammingError(e) from e
+    except sqlite3.NotSupportedError as e:
+        raise NotSupportedError(e) from e
+    except sqlite3.DatabaseError as e:
+        raise DatabaseError(e) from e
+    except sqlite3.Error as e:
+        raise PersistenceError(e) from e
+
+
+def _chunks(items: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+class SQLiteLogRecorder(SQLiteApplicationRecorder):
+    """SQLite log: the package's application recorder (``<prefix>_events``, position =
+    ``rowid``) plus the id index, written in one ``BEGIN IMMEDIATE`` transaction."""
+
+    def __init__(self, datastore: SQLiteDatastore, *, prefix: str = "slacore") -> None:
+        self.ids_table = f"{prefix}_event_ids"
+        super().__init__(datastore, events_table_name=f"{prefix}_events")
+
+    def construct_create_table_statements(self) -> list[str]:
+        statements = super().construct_create_table_statements()
+        statements += [
+            f"CREATE TABLE IF NOT EXISTS {self.ids_table} ("
+            "event_id TEXT PRIMARY KEY, digest BLOB NOT NULL, stream TEXT NOT NULL, "
+            "version INTEGER NOT NULL, position INTEGER NOT NULL, "
+            "recorded_us INTEGER NOT NULL) WITHOUT ROWID",
+            f"CREATE INDEX IF NOT EXISTS {self.ids_table}_recorded "
+            f"ON {self.ids_table} (recorded_us, position)",
+        ]
+        return statements
+
+    def write(self, fn: Callable[[WriteTx], T]) -> T:
+        with self.datastore.get_connection(commit=True) as conn, _sqlite_errors():
+            cursor = conn.cursor()
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                result = fn(_SQLiteTx(self, cursor))
+                conn.commit()
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.rollback()
+                raise
+            return result
+
+    def _read(self, statement: str, params: Sequence[Any]) -> list[Any]:
+        with self.datastore.transaction(commit=False) as c, _sqlite_errors():
+            c.execute(statement, params)
+            return list(c.fetchall())
+
+    def select_stream(self, stream: str, upto: int | None = None) -> list[Notification]:
+        statement = (
+            f"SELECT rowid, originator_version, topic, state FROM {self.events_table_name} "
+            "WHERE originator_id=? "
+        )
+        params: list[Any] = [stream]
+        if upto is not None:
+            statement += "AND rowid<=? "
+            params.append(upto)
+        statement += "ORDER BY originator_version"
+        return [
+            Notification(
+                id=row[0],
+                originator_id=stream,
+                originator_version=row[1],
+                topic=row[2],
+                state=row[3],
+            )
+            for row in self._read(statement, params)
+        ]
+
+    def position_at(self, recorded_us: int) -> int:
+        rows = self._read(
+            f"SELECT position FROM {self.ids_table} WHERE recorded_us<=? "
+            "ORDER BY recorded_us DESC, position DESC LIMIT 1",
+            [recorded_us],
+        )
+        return int(rows[0][0]) if rows else 0
+
+    def streams(self, kind: str, upto: int | None = None) -> list[str]:
+        # ':' + 1 == ';': the range of ids that start with '<kind>:'.
+        statement = (
+            f"SELECT originator_id FROM {self.events_table_name} "
+            "WHERE originator_id>=? AND originator_id<? "
+        )
+        params: list[Any] = [kind + ":", kind + ";"]
+        if upto is not None:
+            statement += "AND rowid<=? "
+            params.append(upto)
+        statement += "GROUP BY originator_id ORDER BY originator_id"
+        return [row[0] for row in self._read(statement, params)]
+
+    def counts(self) -> tuple[int, int]:
+        events = self._read(f"SELECT COUNT(*) FROM {self.events_table_name}", [])[0][0]
+        ids = self._read(f"SELECT COUNT(*) FROM {self.ids_table}", [])[0][0]
+        return int(events), int(ids)
+
+    def close(self) -> None:
+        self.datastore.close()
+
+
+class _SQLiteTx:
+    def __init__(self, recorder: SQLiteLogRecorder, cursor: SQLiteCursor) -> None:
+        self.r = recorder
+        self.c = cursor
+
+    def _in(self, template: str, values: Sequence[Any]) -> list[Any]:
+        rows: list[Any] = []
+        for part in _chunks(values):
+            self.c.execute(template.format(",".join("?" * len(part))), list(part))
+            rows += self.c.fetchall()
+        return rows
+
+    def existing(self, event_ids: Sequence[str]) -> dict[str, tuple[bytes, int]]:
+        rows = self._in(
+            f"SELECT event_id, digest, position FROM {self.r.ids_table} WHERE event_id IN ({{}})",
+            event_ids,
+        )
+        return {row[0]: (bytes(row[1]), int(row[2])) for row in rows}
+
+    def heads(self, streams: Sequence[str]) -> dict[str, int]:
+        rows = self._in(
+            f"SELECT originator_id, MAX(originator_version) FROM {self.r.events_table_name} "
+            "WHERE originator_id IN ({}) GROUP BY originator_id",
+            streams,
+        )
+        return {row[0]: int(row[1]) for row in rows}
+
+    def last_recorded_us(self) -> int | None:
+        self.c.execute(f"SELECT MAX(recorded_us) FROM {self.r.ids_table}")
+        value = self.c.fetchone()[0]
+        return None if value is None else int(value)
+
+    def notifications(self, positions: Sequence[int]) -> dict[int, Notification]:
+        rows = self._in(
+            "SELECT rowid, originator_id, originator_version, topic, state "
+            f"FROM {self.r.events_table_name} WHERE rowid IN ({{}})",
+            positions,
+        )
+        return {
+            row[0]: Notification(
+                id=row[0],
+                originator_id=row[1],
+                originator_version=row[2],
+                topic=row[3],
+                state=row[4],
+            )
+            for row in rows
+        }
+
+    def append(self, stored: Sequence[StoredEvent]) -> Sequence[int]:
+        ids = self.r._insert_events(self.c, stored)
+        assert ids is not None
+        return ids
+
+    def index(self, rows: Sequence[IndexRow]) -> None:
+        self.c.executemany(
+            f"INSERT INTO {self.r.ids_table} VALUES (?,?,?,?,?,?)",
+            [
+                (r.event_id, r.digest, r.stream, r.version, r.position, r.recorded_us)
+                for r in rows
+            ],
+        )

@@ -1,0 +1,261 @@
+"""What the log stores: one ``eventsourcing`` stored event per slacore event.
+
+Each event goes to the stream of its subject (``originator_id``): ``ticket:<ticket_id>``,
+``service:<service_id>``, ``policy:<policy_id>`` or ``calendar:<calendar_id>``, at the next
+version of that stream (arrival order; the canonical order is the evaluator's job).  The
+stored ``topic`` is a stable name of the event type (``slacore:opened``), not a Python
+path, so refactoring never orphans stored events.  The stored ``state`` is JSON text::
+
+    {"recorded_at":"2026-11-27T10:00:00.123456+00:00","event":<to_json(event)>}
+
+where ``<to_json(event)>`` is the exact JSON of ``slacore.events.to_json`` (the policy and
+calendar versions of ``slacore.log.versions`` use pydantic's JSON), so reading an event
+back gives an equal model with the same offsets, the same ``Decimal`` digits, the same
+free attributes.  ``EventMapper`` is an ``eventsourcing`` ``Mapper`` that does this.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, TypeAlias
+
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import (
+    Cipher,
+    Compressor,
+    JSONTranscoder,
+    Mapper,
+    MapperDeserialisationError,
+    Notification,
+    StoredEvent,
+    Transcoder,
+)
+from pydantic import ValidationError
+
+from slacore.errors import problems_of
+from slacore.events import (
+    Event,
+    EventBase,
+    InvalidEvent,
+    ServiceEventBase,
+    TicketEventBase,
+    from_json,
+    parse_event,
+    to_json,
+)
+from slacore.log.versions import VERSION_TYPES, CalendarPublished, PolicyPublished, VersionEvent
+
+__all__ = [
+    "TOPIC_PREFIX",
+    "EventMapper",
+    "LogEvent",
+    "RecordedEvent",
+    "digest_of",
+    "event_text",
+    "parse_log_event",
+    "parse_log_json",
+    "stream_of",
+    "topic_of",
+]
+
+LogEvent: TypeAlias = Event | VersionEvent
+"""Anything the log holds: a ticket or service event, or a policy/calendar version."""
+
+TOPIC_PREFIX = "slacore:"
+_UTC = timezone.utc
+_HEAD = '{"recorded_at":"'
+_SEP = '","event":'
+
+
+def stream_of(event: LogEvent) -> str:
+    """The stream (``originator_id``) an event is appended to."""
+    if isinstance(event, TicketEventBase):
+        return "ticket:" + event.ticket_id
+    if isinstance(event, ServiceEventBase):
+        return "service:" + event.service_id
+    return event.stream
+
+
+def topic_of(event: LogEvent) -> str:
+    """The stored topic: ``slacore:<type>``."""
+    return TOPIC_PREFIX + event.type
+
+
+def event_text(event: LogEvent) -> str:
+    """The exact JSON text stored for an event."""
+    if isinstance(event, EventBase):
+        return to_json(event)
+    return event.model_dump_json()
+
+
+def digest_of(text: str) -> bytes:
+    """16-byte digest of an event's exact JSON (a fast first test for "same content")."""
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+
+
+def parse_log_event(data: Any) -> LogEvent:
+    """An event from a mapping (or a model, returned as is): ``parse_event`` for the event
+    vocabulary, the version models for ``policy_published`` / ``calendar_published``.
+    Raises ``InvalidEvent``."""
+    if isinstance(data, EventBase | PolicyPublished | CalendarPublished):
+        return data  # type: ignore[return-value]
+    if isinstance(data, Mapping):
+        cls = VERSION_TYPES.get(data.get("type"))  # type: ignore[arg-type]
+        if cls is not None:
+            event_id = data.get("event_id")
+            try:
+                return cls.model_validate(data)
+            except ValidationError as exc:
+                raise InvalidEvent(
+                    problems_of(exc),
+                    event_id=event_id if isinstance(event_id, str) else None,
+                ) from None
+    return parse_event(data)
+
+
+def parse_log_json(text: str | bytes) -> LogEvent:
+    """An event from one line of JSON: ``from_json`` for the event vocabulary, the version
+    models (pydantic JSON) for ``policy_published`` / ``calendar_published``.  Raises
+    ``InvalidEvent``."""
+    marker: str | bytes = b"_published" if isinstance(text, bytes) else "_published"
+    if marker in text:  # type: ignore[operator]
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None
+        kind = data.get("type") if isinstance(data, dict) else None
+        cls = VERSION_TYPES.get(kind) if isinstance(kind, str) else None
+        if cls is not None:
+            event_id = data.get("event_id") if isinstance(data, dict) else None
+            try:
+                return cls.model_validate_json(text)
+            except ValidationError as exc:
+                raise InvalidEvent(
+                    problems_of(exc),
+                    event_id=event_id if isinstance(event_id, str) else None,
+                ) from None
+    return from_json(text)
+
+
+def event_from_text(topic: str, text: str) -> LogEvent:
+    """The inverse of ``event_text`` given the stored topic."""
+    cls = VERSION_TYPES.get(topic.removeprefix(TOPIC_PREFIX))
+    if cls is not None:
+        return cls.model_validate_json(text)
+    return from_json(text)
+
+
+def recorded_text(recorded_at: datetime) -> str:
+    """``recorded_at`` as stored: UTC, microseconds, ``+00:00``."""
+    return recorded_at.astimezone(_UTC).isoformat(timespec="microseconds")
+
+
+def state_text(recorded: str, text: str) -> str:
+    """The stored JSON envelope of one event."""
+    return _HEAD + recorded + _SEP + text + "}"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedEvent:
+    """One event as the log holds it.
+
+    ``event`` is the slacore event (or policy/calendar version); ``position`` its place
+    in the log's total order (the ``eventsourcing`` notification id, from 1);
+    ``recorded_at`` when the log stored it (UTC); ``stream`` / ``version`` where it sits
+    in its subject's stream (arrival order within the subject, from 1).
+    """
+
+    originator_id: str
+    originator_version: int
+    recorded_at: datetime
+    event: LogEvent
+    position: int = 0
+
+    @property
+    def stream(self) -> str:
+        return self.originator_id
+
+    @property
+    def version(self) -> int:
+        return self.originator_version
+
+
+class EventMapper(Mapper[str]):
+    """An ``eventsourcing`` mapper between ``RecordedEvent`` and ``StoredEvent``.
+
+    The state is the JSON envelope described in the module docstring (then compressed
+    and encrypted when a compressor or cipher is given, as the package's mapper does).
+    Reading a ``Notification`` fills in ``position``.
+    """
+
+    def __init__(
+        self,
+        transcoder: Transcoder | None = None,
+        compressor: Compressor | None = None,
+        cipher: Cipher | None = None,
+    ) -> None:
+        super().__init__(transcoder or JSONTranscoder(), compressor, cipher)
+
+    def stored(self, stream: str, version: int, topic: str, state: str) -> StoredEvent:
+        """A stored event from its parts (the fast path used by ingestion)."""
+        data = state.encode()
+        if self.compressor:
+            data = self.compressor.compress(data)
+        if self.cipher:
+            data = self.cipher.encrypt(data)
+        return StoredEvent(
+            originator_id=stream, originator_version=version, topic=topic, state=data
+        )
+
+    def to_stored_event(self, domain_event: DomainEventProtocol[Any]) -> StoredEvent:
+        if not isinstance(domain_event, RecordedEvent):
+            raise TypeError(f"EventMapper stores RecordedEvent, not {type(domain_event)}")
+        state = state_text(recorded_text(domain_event.recorded_at), event_text(domain_event.event))
+        return self.stored(
+            domain_event.originator_id,
+            domain_event.originator_version,
+            topic_of(domain_event.event),
+            state,
+        )
+
+    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[Any]:
+        return self.decode(stored_event)
+
+    def decode(self, stored_event: StoredEvent) -> RecordedEvent:
+        """The ``RecordedEvent`` of a stored event (``position`` from a notification)."""
+        try:
+            recorded_at, text = self.split(stored_event.state)
+            event = event_from_text(stored_event.topic, text)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise MapperDeserialisationError(
+                f"cannot read stored event {stored_event.originator_id!r} "
+                f"v{stored_event.originator_version} ({stored_event.topic}): {exc}"
+            ) from exc
+        position = stored_event.id if isinstance(stored_event, Notification) else 0
+        return RecordedEvent(
+            originator_id=str(stored_event.originator_id),
+            originator_version=stored_event.originator_version,
+            recorded_at=recorded_at,
+            event=event,
+            position=position,
+        )
+
+    def split(self, state: bytes) -> tuple[datetime, str]:
+        """``(recorded_at, exact event JSON)`` of a stored state."""
+        if self.cipher:
+            state = self.cipher.decrypt(state)
+        if self.compressor:
+            state = self.compressor.decompress(state)
+        text = state.decode()
+        head, sep, body = text.partition(_SEP)
+        if not sep or not head.startswith(_HEAD) or not body.endswith("}"):
+            raise ValueError("not a slacore event envelope")
+        return datetime.fromisoformat(head[len(_HEAD):]), body[:-1]
+
+    def event_text(self, state: bytes) -> str:
+        """The exact event JSON of a stored state."""
+        return self.split(state)[1]
