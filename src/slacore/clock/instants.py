@@ -37,7 +37,8 @@ def from_us(us: int, zone: tzinfo) -> datetime:
     """The aware datetime, in ``zone``, of an epoch-microsecond instant."""
     seconds, micro = divmod(us, 1_000_000)
     try:
-        return datetime.fromtimestamp(seconds, zone).replace(microsecond=micro)
+        value = datetime.fromtimestamp(seconds, zone)
+        return value.replace(microsecond=micro) if micro else value
     except (OverflowError, OSError, ValueError):
         pass  # near the ends of the datetime range, or a platform without negative timestamps
     try:

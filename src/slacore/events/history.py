@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
 from typing import Any, Final, Literal, TypeAlias
 
@@ -48,20 +48,23 @@ TYPE_RANK: Final[Mapping[str, int]] = MappingProxyType(
         "customer_responded": 3,
         "resolved": 4,
         "reopened": 5,
-        "cancelled": 6,
-        "closed": 7,
+        "rca_requested": 6,
+        "rca_delivered": 7,
+        "cancelled": 8,
+        "closed": 9,
         # service events
-        "maintenance_scheduled": 8,
-        "maintenance_cancelled": 9,
-        "outage_started": 10,
-        "outage_ended": 11,
-        "vendor_uptime_reported": 12,
+        "maintenance_scheduled": 10,
+        "maintenance_cancelled": 11,
+        "outage_started": 12,
+        "outage_ended": 13,
+        "vendor_uptime_reported": 14,
     }
 )
 """Tie-break between events at the same instant (and the same ``seq``): lower first."""
 
 _UTC = timezone.utc
-_EPOCH_ORDINAL: Final = date(1970, 1, 1).toordinal()
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=_UTC)
+_ONE_US: Final = timedelta(microseconds=1)
 
 SortKey: TypeAlias = tuple[int, bool, int, int, str]
 """``(UTC microseconds, seq is None, seq or 0, TYPE_RANK[type], event_id)``."""
@@ -69,12 +72,10 @@ SortKey: TypeAlias = tuple[int, bool, int, int, str]
 
 def utc_microseconds(at: datetime) -> int:
     """An aware instant as integer microseconds since 1970-01-01T00:00Z (exact)."""
-    if at.utcoffset() is None:
-        raise NaiveDatetimeError("at", at)
-    u = at.astimezone(_UTC)
-    days = u.toordinal() - _EPOCH_ORDINAL
-    seconds = days * 86_400 + u.hour * 3_600 + u.minute * 60 + u.second
-    return seconds * 1_000_000 + u.microsecond
+    try:
+        return (at - _EPOCH) // _ONE_US
+    except TypeError:  # naive, or a tzinfo whose utcoffset() is None
+        raise NaiveDatetimeError("at", at) from None
 
 
 def sort_key(event: EventBase) -> SortKey:
@@ -150,6 +151,9 @@ class History:
     conflicts: tuple[Conflict, ...] = ()
     anomalies: tuple[Anomaly, ...] = ()
     duplicates: int = field(default=0, compare=False)
+    instants: tuple[int, ...] = field(default=(), compare=False, repr=False)
+    """The events' instants as UTC microseconds since the epoch, aligned with
+    ``events`` (derived from them; kept so that callers need not convert again)."""
 
     @property
     def ticket_id(self) -> str | None:
@@ -335,9 +339,11 @@ def canonical_history(events: Iterable[Event | Mapping[str, Any]]) -> History:
         raise _mixed(groups)
     (subject,) = groups
     chosen, conflicts, duplicates = _resolve(by_id)
-    chosen.sort(key=sort_key)
+    keyed = sorted((sort_key(e), e) for e in chosen)  # keys are unique: event_id is last
+    chosen = [e for _, e in keyed]
     if subject.kind == "ticket":
         anomalies = _ticket_anomalies(subject, chosen)
     else:
         anomalies = _service_anomalies(chosen)
-    return History(subject, tuple(chosen), tuple(conflicts), tuple(anomalies), duplicates)
+    return History(subject, tuple(chosen), tuple(conflicts), tuple(anomalies), duplicates,
+                   tuple(k[0] for k, _ in keyed))

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from fractions import Fraction
 from typing import Any
 
 from slacore.clock import BusinessCalendar
@@ -149,22 +148,13 @@ class _Build:
     end_reason: str | None = None
 
 
-class _Evaluator:
-    """Runs one metric's clock over a ticket's canonical events."""
+class _Plan:
+    """What ``evaluate`` needs to know about one metric, worked out once per policy."""
 
-    def __init__(
-        self,
-        policy: Policy,
-        metric_id: str,
-        metric: Metric,
-        calendars: Mapping[str, BusinessCalendar],
-    ) -> None:
-        self.policy = policy
-        self.metric_id = metric_id
+    __slots__ = ("actions", "fractions", "metric", "relevant", "start", "types")
+
+    def __init__(self, policy: Policy, metric: Metric) -> None:
         self.metric = metric
-        self.calendars = calendars
-        self.cycles: list[_Build] = []
-        self.active: _Build | None = None
         # The fields that can change what the clock does; other changes need no new piece.
         conditions = [metric.pause, metric.run_only_when, *(t.when for t in metric.targets)]
         relevant = set().union(*(fields_of(c) for c in conditions if c is not None))
@@ -173,6 +163,66 @@ class _Evaluator:
         if metric.exclude:
             relevant.add("service")
         self.relevant = frozenset(relevant)
+        # For a running cycle: per event type, the triggers to try in precedence order.
+        actions: dict[str, list[tuple[str, Condition | None]]] = {}
+        for name in ("cancel", "stop", "reset"):
+            trigger = getattr(metric, name)
+            if trigger is not None:
+                for etype in trigger.on:
+                    actions.setdefault(etype, []).append((name, trigger.when))
+        self.actions = {k: tuple(v) for k, v in actions.items()}
+        self.start = metric.start
+        # Event types that can start, stop, cancel, reset or reopen the clock; any other
+        # event matters only through the fields it changes.
+        self.types = frozenset({*actions, *metric.start.on, "reopened"})
+        self.fractions = [(i, f.numerator, f.denominator) for i, f in enumerate(metric.warn_at)]
+
+
+class _Compiled:
+    """A policy's per-metric plans and the calendar references to check."""
+
+    __slots__ = ("plans", "policy", "references")
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.plans = {mid: _Plan(policy, m) for mid, m in policy.metrics.items()}
+        self.references = policy.calendar_references()
+
+
+_COMPILED: dict[int, _Compiled] = {}
+
+
+def _compiled(policy: Policy) -> _Compiled:
+    """The cached plan of ``policy`` (policies are frozen; the cache holds the object, so
+    its ``id`` cannot be reused while cached)."""
+    found = _COMPILED.get(id(policy))
+    if found is None or found.policy is not policy:
+        if len(_COMPILED) >= 64:
+            _COMPILED.clear()
+        found = _COMPILED[id(policy)] = _Compiled(policy)
+    return found
+
+
+class _Evaluator:
+    """Runs one metric's clock over a ticket's canonical events."""
+
+    __slots__ = ("active", "calendars", "cycles", "metric", "plan", "policy", "relevant",
+                 "types")
+
+    def __init__(
+        self,
+        policy: Policy,
+        plan: _Plan,
+        calendars: Mapping[str, BusinessCalendar],
+    ) -> None:
+        self.policy = policy
+        self.plan = plan
+        self.metric = plan.metric
+        self.relevant = plan.relevant
+        self.types = plan.types
+        self.calendars = calendars
+        self.cycles: list[_Build] = []
+        self.active: _Build | None = None
 
     # -- what the clock is doing under the current fields
 
@@ -255,23 +305,18 @@ class _Evaluator:
         ``changed`` the names of the fields it changed)."""
         m = self.metric
         etype, eid = event.type, event.event_id
-
-        def fires(trigger: Any) -> bool:
-            return trigger is not None and etype in trigger.on and (
-                trigger.when is None or trigger.when.matches(fields)
-            )
-
         cycle = self.active
         if cycle is not None:
-            if fires(m.cancel):
-                self._end(at, eid, etype, "cancelled", f"cancelled by {etype} ({eid})")
-                return
-            if fires(m.stop):
-                self._end(at, eid, etype, "stopped", f"stopped by {etype} ({eid})")
-                return
-            if fires(m.reset):
-                self._end(at, eid, etype, "cancelled", f"reset by {etype} ({eid})")
-                self._start(at, eid, fields)
+            for action, when in self.plan.actions.get(etype, ()):
+                if when is not None and not when.matches(fields):
+                    continue
+                if action == "cancel":
+                    self._end(at, eid, etype, "cancelled", f"cancelled by {etype} ({eid})")
+                elif action == "stop":
+                    self._end(at, eid, etype, "stopped", f"stopped by {etype} ({eid})")
+                else:
+                    self._end(at, eid, etype, "cancelled", f"reset by {etype} ({eid})")
+                    self._start(at, eid, fields)
                 return
             if self.relevant.isdisjoint(changed):
                 return  # nothing the clock depends on changed
@@ -305,7 +350,8 @@ class _Evaluator:
             else:
                 self._start(at, eid, fields)
             return
-        if fires(m.start):
+        start = self.plan.start
+        if etype in start.on and (start.when is None or start.when.matches(fields)):
             self._start(at, eid, fields)
 
 
@@ -406,7 +452,16 @@ def _reached(segs: list[_Seg], target: int) -> int:
     return segs[0][0] if segs else 0
 
 
-def _public(segs: list[_Seg]) -> tuple[Segment, ...]:
+class _Instants(dict[int, datetime]):
+    """Epoch µs → aware UTC datetime, remembered for one evaluation (segment boundaries
+    repeat: one segment's end is the next one's start)."""
+
+    def __missing__(self, us: int) -> datetime:
+        value = self[us] = from_us(us, _UTC)
+        return value
+
+
+def _public(segs: list[_Seg], utc: _Instants) -> tuple[Segment, ...]:
     """Segments as shown: touching ones that look the same merge (the target each
     belonged to matters to the walk above, not to the reader)."""
     out: list[Segment] = []
@@ -414,11 +469,10 @@ def _public(segs: list[_Seg]) -> tuple[Segment, ...]:
     for seg in segs:
         if prev is not None and prev[1] == seg[0] and prev[2:6] == seg[2:6]:
             last = out[-1]
-            out[-1] = Segment(last.start, from_us(seg[1], _UTC), last.kind, last.reason,
+            out[-1] = Segment(last.start, utc[seg[1]], last.kind, last.reason,
                               last.event_id, last.calendar)
         else:
-            out.append(Segment(from_us(seg[0], _UTC), from_us(seg[1], _UTC), seg[2], seg[3],
-                               seg[4], seg[5]))
+            out.append(Segment(utc[seg[0]], utc[seg[1]], seg[2], seg[3], seg[4], seg[5]))
         prev = seg
     return tuple(out)
 
@@ -428,19 +482,21 @@ def _cycle(
     metric_id: str,
     build: _Build,
     end: int,
-    metric: Metric,
+    plan: _Plan,
     calendars: Mapping[str, BusinessCalendar],
     windows: tuple[dict[str, list[_Labelled]], dict[str, list[_Labelled]]],
+    utc: _Instants,
 ) -> Cycle:
+    metric = plan.metric
     if build.stop is not None:
         end = build.stop
     segs = _segments(build, end, metric, calendars, windows)
     # Walk the pieces and counted segments in time order: breach, reach and warnings.
     cum = paused = excluded = 0
     breached_at: int | None = None
-    warned: dict[Fraction, int] = {}
+    warned: dict[int, int] = {}  # index in warn_at -> instant first reached
     last_target = build.pieces[-1].target
-    fractions = [(f, f.numerator, f.denominator) for f in metric.warn_at]
+    fractions = plan.fractions
 
     def threshold(num: int, den: int, target: int) -> int:
         return -(-num * target // den)  # ceil(f * target), exactly
@@ -493,8 +549,8 @@ def _cycle(
     return Cycle(
         metric=metric_id,
         index=index,
-        started_at=from_us(build.start, _UTC),
-        stopped_at=None if build.stop is None else from_us(build.stop, _UTC),
+        started_at=utc[build.start],
+        stopped_at=None if build.stop is None else utc[build.stop],
         state=state,
         end_reason=build.end_reason,
         target=ONE_US * last_target,
@@ -504,12 +560,12 @@ def _cycle(
         paused=ONE_US * paused,
         excluded=ONE_US * excluded,
         breached=breached_at is not None,
-        breached_at=None if breached_at is None else from_us(breached_at, _UTC),
-        due_at=None if due_at is None else from_us(due_at, _UTC),
+        breached_at=None if breached_at is None else utc[breached_at],
+        due_at=None if due_at is None else utc[due_at],
         warnings=tuple(
-            Warning(f, from_us(t, _UTC)) for f, t in sorted(warned.items())
+            Warning(metric.warn_at[i], utc[t]) for i, t in sorted(warned.items())
         ),
-        segments=_public(segs),
+        segments=_public(segs, utc),
         start_event_id=build.start_event,
         stop_event_id=build.stop_event,
     )
@@ -526,6 +582,13 @@ def resolve_calendars(
 ) -> dict[str, BusinessCalendar]:
     """The calendars a policy needs, by id: the caller's, then the policy's inline ones,
     then the built-in ``always``.  ``MissingCalendar`` names any still unknown."""
+    return _resolve_calendars(_compiled(policy), calendars)
+
+
+def _resolve_calendars(
+    compiled: _Compiled, calendars: Mapping[str, BusinessCalendar] | None
+) -> dict[str, BusinessCalendar]:
+    policy = compiled.policy
     out: dict[str, BusinessCalendar] = {"always": _ALWAYS}
     for cid, spec in policy.calendars.items():
         key = spec.model_dump_json()
@@ -536,7 +599,7 @@ def resolve_calendars(
             cal = _INLINE[key] = BusinessCalendar.from_spec(spec)
         out[cid] = cal
     out.update(calendars or {})
-    missing = [(path, cid) for path, cid in policy.calendar_references() if cid not in out]
+    missing = [(path, cid) for path, cid in compiled.references if cid not in out]
     if missing:
         raise MissingCalendar(
             [Problem(path, cid, "no such calendar was supplied") for path, cid in missing],
@@ -561,7 +624,8 @@ def evaluate(
     (when ``None``, to the ticket's last event).  Pure: the same inputs give the same
     result, whatever their order.
     """
-    cals = resolve_calendars(policy, calendars)
+    compiled = _compiled(policy)
+    cals = _resolve_calendars(compiled, calendars)
     as_of_us = None if as_of is None else to_us(as_of, "as_of")
     parsed = [e if isinstance(e, TicketEventBase | ServiceEventBase) else parse_event(e)
               for e in events]
@@ -576,27 +640,28 @@ def evaluate(
         ):
             service_events.append(ev)
     windows = _service_windows(service_events)
-    runners = {
-        mid: _Evaluator(policy, mid, metric, cals) for mid, metric in policy.metrics.items()
-    }
+    runners = {mid: _Evaluator(policy, plan, cals) for mid, plan in compiled.plans.items()}
+    steppers = list(runners.values())
     fields: dict[str, Any] = {}
     last_at: int | None = None
-    for event in history.events:
-        at = to_us(event.at, "at")
+    for event, at in zip(history.events, history.instants, strict=True):
         last_at = at
         changed: frozenset[str] = _NOTHING
         if isinstance(event, TicketOpened):
             changed = _apply(fields, event.fields)
         elif isinstance(event, TicketUpdated):
             changed = _apply(fields, event.changes)
-        for runner in runners.values():
-            runner.step(at, event, fields, changed)
+        etype = event.type
+        for runner in steppers:
+            if etype in runner.types or not runner.relevant.isdisjoint(changed):
+                runner.step(at, event, fields, changed)
     end = as_of_us if as_of_us is not None else last_at
     metrics: dict[str, tuple[Cycle, ...]] = {}
+    utc = _Instants()
+    metric_end = end if end is not None else 0
     for mid, runner in runners.items():
-        metric_end = end if end is not None else 0
         metrics[mid] = tuple(
-            _cycle(i, mid, build, metric_end, runner.metric, cals, windows)
+            _cycle(i, mid, build, metric_end, runner.plan, cals, windows, utc)
             for i, build in enumerate(runner.cycles)
         )
     return TicketSla(
