@@ -28,7 +28,16 @@ class Problem:
     def __str__(self) -> str:
         if self.value is ...:  # the whole document is at fault: no single value to show
             return f"{self.field}: {self.message}"
-        return f"{self.field}: {self.message} (got {self.value!r})"
+        shown = repr(self.value)
+        if len(shown) > _MAX_SHOWN:  # hostile input must not become a megabyte message
+            shown = f"{shown[:_MAX_SHOWN]}… ({len(shown):,} characters)"
+        return f"{self.field}: {self.message} (got {shown})"
+
+
+_MAX_SHOWN = 300
+"""The most characters of an offending value an error message repeats."""
+_MAX_LISTED = 20
+"""The most problems an error message lists (all stay in ``problems``)."""
 
 
 class InvalidInput(SlacoreError, ValueError):
@@ -37,7 +46,9 @@ class InvalidInput(SlacoreError, ValueError):
     def __init__(self, problems: Sequence[Problem], *, what: str = "input") -> None:
         self.problems = list(problems)
         self.what = what
-        lines = "; ".join(str(p) for p in self.problems)
+        lines = "; ".join(str(p) for p in self.problems[:_MAX_LISTED])
+        if len(self.problems) > _MAX_LISTED:
+            lines += f"; and {len(self.problems) - _MAX_LISTED:,} more problems"
         super().__init__(f"invalid {what}: {lines}")
 
 

@@ -188,6 +188,9 @@ HolidayItem = Annotated[
     PlainSerializer(_holiday_data, when_used="json"),
 ]
 _BRANCHES = ("CountryHolidays",)  # pydantic's name for a nested model in error paths
+MAX_CALENDAR_ITEMS = 100_000
+"""The most holidays, overrides or closures one calendar may list (about 270 years of
+daily entries); a larger list is refused rather than built."""
 
 
 class CalendarSpec(BaseModel):
@@ -198,9 +201,9 @@ class CalendarSpec(BaseModel):
 
     timezone: ZoneName = "UTC"
     hours: dict[str, Ranges] = Field(default_factory=dict)
-    holidays: list[HolidayItem] = Field(default_factory=list)
-    overrides: dict[date, Ranges] = Field(default_factory=dict)
-    closures: list[Closure] = Field(default_factory=list)
+    holidays: list[HolidayItem] = Field(default_factory=list, max_length=MAX_CALENDAR_ITEMS)
+    overrides: dict[date, Ranges] = Field(default_factory=dict, max_length=MAX_CALENDAR_ITEMS)
+    closures: list[Closure] = Field(default_factory=list, max_length=MAX_CALENDAR_ITEMS)
 
     @field_validator("hours", mode="before")
     @classmethod

@@ -140,7 +140,14 @@ def _decode(text: str | bytes, *, line: int | None = None) -> Event:
     except ValueError as exc:  # json.JSONDecodeError is a ValueError
         problem = Problem("(json)", _shorten(text), f"not valid JSON: {exc}")
         raise InvalidEvent([problem], line=line) from None
-    return _parse(data, line=line)
+    except RecursionError:
+        problem = Problem("(json)", _shorten(text), "nested too deeply to be an event")
+        raise InvalidEvent([problem], line=line) from None
+    try:
+        return _parse(data, line=line)
+    except RecursionError:
+        problem = Problem("(json)", _shorten(text), "nested too deeply to be an event")
+        raise InvalidEvent([problem], line=line) from None
 
 
 def from_json(text: str | bytes) -> Event:

@@ -55,6 +55,12 @@ def _fraction_text(value: Fraction) -> str | float:
     return float(value) if den == 1 else str(value)
 
 
+MAX_METRICS = 1_000
+"""The most metrics one policy may define; a larger policy is refused."""
+MAX_TIERS = 1_000
+"""The most target tiers one metric may have."""
+
+
 class Trigger(_Model):
     """Fires on any of the event types in ``on`` (``when``: only if the ticket's fields
     after the event satisfy the condition)."""
@@ -104,7 +110,7 @@ class Metric(_Model):
     reset: Trigger | None = None
     pause: ConditionField | None = None
     run_only_when: ConditionField | None = None
-    targets: tuple[Target, ...] = Field(min_length=1)
+    targets: tuple[Target, ...] = Field(min_length=1, max_length=MAX_TIERS)
     on_target_change: Literal["recalculate", "keep", "restart"] = "recalculate"
     reopen: Literal["new_cycle", "resume"] = "resume"
     exclude: tuple[Literal["maintenance", "outage"], ...] = ()
@@ -151,7 +157,7 @@ class Policy(_Model):
     calendar: str = "always"
     calendar_by_group: dict[str, str] = Field(default_factory=dict)
     calendars: dict[str, CalendarSpec] = Field(default_factory=dict)
-    metrics: dict[str, Metric] = Field(min_length=1)
+    metrics: dict[str, Metric] = Field(min_length=1, max_length=MAX_METRICS)
 
     def calendar_references(self) -> list[tuple[str, str]]:
         """Every calendar id the policy refers to, with the path of the key naming it."""
