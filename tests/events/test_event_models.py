@@ -61,7 +61,7 @@ def with_(name: str, **changes: Any) -> dict[str, Any]:
 def test_examples_cover_every_type() -> None:
     assert set(EXAMPLES) == set(EVENT_TYPES)
     assert EVENT_TYPES == TICKET_EVENT_TYPES + SERVICE_EVENT_TYPES
-    assert len(set(EVENT_TYPES)) == 13
+    assert len(set(EVENT_TYPES)) == 15
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))

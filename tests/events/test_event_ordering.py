@@ -62,17 +62,19 @@ def test_utc_microseconds_is_exact() -> None:
 
 
 def test_rank_table() -> None:
-    assert list(TYPE_RANK)[:8] == [
+    assert list(TYPE_RANK)[:10] == [
         "opened",
         "updated",
         "agent_responded",
         "customer_responded",
         "resolved",
         "reopened",
+        "rca_requested",
+        "rca_delivered",
         "cancelled",
         "closed",
     ]
-    assert sorted(TYPE_RANK.values()) == list(range(13))
+    assert sorted(TYPE_RANK.values()) == list(range(15))
 
 
 def test_orders_by_instant_not_by_wall_clock() -> None:

@@ -52,6 +52,8 @@ __all__ = [
     "MaintenanceScheduled",
     "OutageEnded",
     "OutageStarted",
+    "RcaDelivered",
+    "RcaRequested",
     "ServiceEvent",
     "ServiceEventBase",
     "Subject",
@@ -327,6 +329,26 @@ class TicketCancelled(TicketEventBase):
     type: Literal["cancelled"] = "cancelled"
 
 
+class RcaRequested(TicketEventBase):
+    """A root-cause analysis of the ticket (a major incident) was requested.
+
+    ``rca_id`` tells several RCAs of one ticket apart (default: one per ticket);
+    ``vendor`` names who owes it (default: the ticket's ``vendor`` field at the request).
+    The deadline is the contract's, not the event's.
+    """
+
+    type: Literal["rca_requested"] = "rca_requested"
+    rca_id: Id | None = None
+    vendor: Id | None = None
+
+
+class RcaDelivered(TicketEventBase):
+    """The root-cause analysis ``rca_id`` (default: the ticket's only one) was delivered."""
+
+    type: Literal["rca_delivered"] = "rca_delivered"
+    rca_id: Id | None = None
+
+
 # --------------------------------------------------------------------------- service events
 
 
@@ -408,6 +430,8 @@ TicketEvent: TypeAlias = (
     | TicketReopened
     | TicketClosed
     | TicketCancelled
+    | RcaRequested
+    | RcaDelivered
 )
 ServiceEvent: TypeAlias = (
     MaintenanceScheduled | MaintenanceCancelled | OutageStarted | OutageEnded | VendorUptimeReported
@@ -424,6 +448,8 @@ _TICKET_CLASSES: tuple[type[TicketEventBase], ...] = (
     TicketReopened,
     TicketClosed,
     TicketCancelled,
+    RcaRequested,
+    RcaDelivered,
 )
 _SERVICE_CLASSES: tuple[type[ServiceEventBase], ...] = (
     MaintenanceScheduled,

@@ -130,6 +130,21 @@ EXAMPLE_EVENTS: dict[str, dict[str, Any]] = {
     "reopened": {"type": "reopened", "event_id": "e6", "ticket_id": "INC1", "at": _AT},
     "closed": {"type": "closed", "event_id": "e7", "ticket_id": "INC1", "at": _AT},
     "cancelled": {"type": "cancelled", "event_id": "e8", "ticket_id": "INC1", "at": _AT},
+    "rca_requested": {
+        "type": "rca_requested",
+        "event_id": "e9",
+        "ticket_id": "INC1",
+        "at": _AT,
+        "rca_id": "RCA1",
+        "vendor": "acme-telco",
+    },
+    "rca_delivered": {
+        "type": "rca_delivered",
+        "event_id": "e10",
+        "ticket_id": "INC1",
+        "at": _AT,
+        "rca_id": "RCA1",
+    },
     "maintenance_scheduled": {
         "type": "maintenance_scheduled",
         "event_id": "m1",
