@@ -17,6 +17,7 @@ ALLOWED: dict[str, set[str]] = {
     "policies": {"clock", "events"},
     "log": {"events"},
     "projections": {"clock", "events", "policies", "log"},
+    "governance": {"clock", "events", "policies", "log", "loading"},
 }
 # Deliberate, documented exceptions: (module, imported package).  The log's version events
 # offer helpers that turn a stored definition back into a Policy / BusinessCalendar; they

@@ -29,6 +29,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from slacore.log.chain import ZERO, ChainRow, load_map
 from slacore.log.recorders import IndexRow, WriteTx
 from slacore.log.settings import StoreSettings
 
@@ -125,6 +126,58 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
             "SELECT DISTINCT originator_id FROM {0}.{1} WHERE originator_id >= %s "
             "AND originator_id < %s AND notification_id <= %s ORDER BY originator_id"
         ).format(schema, events)
+        self.chain_table = f"{prefix}_chain"
+        self.meta_table = f"{prefix}_chain_meta"
+        chain = Identifier(self.chain_table)
+        meta = Identifier(self.meta_table)
+        self.sql_create_statements += [
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {0}.{1} ("
+                "position bigint PRIMARY KEY, stream text NOT NULL, version bigint NOT NULL, "
+                "leaf bytea NOT NULL, stream_hash bytea NOT NULL, log_hash bytea NOT NULL, "
+                "salts text, redacted text)"
+            ).format(schema, chain),
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {0}.{1} (key text PRIMARY KEY, value text NOT NULL)"
+            ).format(schema, meta),
+        ]
+        self._sql_chain_tail = SQL(
+            "SELECT (SELECT position FROM {0}.{1} ORDER BY position DESC LIMIT 1) AS p, "
+            "(SELECT log_hash FROM {0}.{1} ORDER BY position DESC LIMIT 1) AS h, "
+            "(SELECT MAX(notification_id) FROM {0}.{2}) AS e"
+        ).format(schema, chain, events)
+        self._sql_stream_hashes = SQL(
+            "SELECT stream, stream_hash FROM {0}.{1} WHERE position IN ("
+            "SELECT MAX(notification_id) FROM {0}.{2} WHERE originator_id = ANY(%s) "
+            "GROUP BY originator_id)"
+        ).format(schema, chain, events)
+        self._sql_copy_chain = SQL(
+            "COPY {0}.{1} (position, stream, version, leaf, stream_hash, log_hash, salts, "
+            "redacted) FROM STDIN (FORMAT BINARY)"
+        ).format(schema, chain)
+        self._sql_chain_rows = SQL("SELECT * FROM {0}.{1} WHERE position = ANY(%s)").format(
+            schema, chain
+        )
+        self._sql_select_chain = SQL(
+            "SELECT * FROM {0}.{1} WHERE position >= %s ORDER BY position LIMIT %s"
+        ).format(schema, chain)
+        self._sql_rewrite = [
+            SQL("UPDATE {0}.{1} SET state = %s WHERE notification_id = %s").format(
+                schema, events
+            ),
+            SQL("UPDATE {0}.{1} SET salts = %s, redacted = %s WHERE position = %s").format(
+                schema, chain
+            ),
+            SQL("UPDATE {0}.{1} SET digest = %s WHERE event_id = %s").format(schema, ids),
+        ]
+        self._sql_chain_head = SQL(
+            "SELECT position, log_hash FROM {0}.{1} ORDER BY position DESC LIMIT 1"
+        ).format(schema, chain)
+        self._sql_meta = SQL("SELECT key, value FROM {0}.{1}").format(schema, meta)
+        self._sql_set_meta = SQL(
+            "INSERT INTO {0}.{1} (key, value) VALUES (%s, %s) "
+            "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"
+        ).format(schema, meta)
         self._sql_counts = SQL(
             "SELECT (SELECT COUNT(*) FROM {0}.{1}) AS e, (SELECT COUNT(*) FROM {0}.{2}) AS i"
         ).format(schema, events, ids)
@@ -166,8 +219,49 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
         row = self._read(self._sql_counts, [])[0]
         return int(row["e"]), int(row["i"])
 
+    def select_chain(self, start: int, limit: int) -> list[ChainRow]:
+        return [_chain_row(r) for r in self._read(self._sql_select_chain, [start, limit])]
+
+    def scrub(self) -> None:
+        """After retention: ``VACUUM`` the rewritten tables so the old row versions are
+        freed (their bytes stay in free space until reused; ``VACUUM FULL`` rewrites
+        the tables, see docs/audit.md)."""
+        with self.datastore.get_connection() as conn:
+            autocommit = conn.autocommit
+            conn.commit()
+            conn.autocommit = True
+            try:
+                for table in (self.events_table_name, self.ids_table, self.chain_table):
+                    conn.execute(
+                        SQL("VACUUM {0}.{1}").format(
+                            Identifier(self.datastore.schema), Identifier(table)
+                        )
+                    )
+            finally:
+                conn.autocommit = autocommit
+
+    def chain_head(self) -> tuple[int, bytes]:
+        rows = self._read(self._sql_chain_head, [])
+        return (int(rows[0]["position"]), bytes(rows[0]["log_hash"])) if rows else (0, ZERO)
+
+    def meta(self) -> dict[str, str]:
+        return {r["key"]: r["value"] for r in self._read(self._sql_meta, [])}
+
     def close(self) -> None:
         self.datastore.close()
+
+
+def _chain_row(r: DictRow) -> ChainRow:
+    return ChainRow(
+        int(r["position"]),
+        r["stream"],
+        int(r["version"]),
+        bytes(r["leaf"]),
+        bytes(r["stream_hash"]),
+        bytes(r["log_hash"]),
+        load_map(r["salts"]),
+        load_map(r["redacted"]),
+    )
 
 
 class _PostgresTx:
@@ -225,3 +319,48 @@ class _PostgresTx:
                 copy.write_row(
                     (r.event_id, r.digest, r.stream, r.version, r.position, r.recorded_us)
                 )
+
+    def chain_tail(self) -> tuple[int, bytes, int]:
+        self.c.execute(self.r._sql_chain_tail)
+        row = self.c.fetchone()
+        assert row is not None
+        head = int(row["e"] or 0)
+        if row["p"] is None:
+            return 0, ZERO, head
+        return int(row["p"]), bytes(row["h"]), head
+
+    def stream_hashes(self, streams: Sequence[str]) -> dict[str, bytes]:
+        self.c.execute(self.r._sql_stream_hashes, [list(streams)])
+        return {row["stream"]: bytes(row["stream_hash"]) for row in self.c.fetchall()}
+
+    def chain(self, rows: Sequence[ChainRow]) -> None:
+        with self.c.copy(self.r._sql_copy_chain) as copy:
+            copy.set_types(["int8", "text", "int8", "bytea", "bytea", "bytea", "text", "text"])
+            for r in rows:
+                copy.write_row(
+                    (
+                        r.position, r.stream, r.version, r.leaf, r.stream_hash, r.log_hash,
+                        r.salts_json(), r.redacted_json(),
+                    )
+                )
+
+    def chain_rows(self, positions: Sequence[int]) -> dict[int, ChainRow]:
+        self.c.execute(self.r._sql_chain_rows, [list(positions)])
+        return {int(r["position"]): _chain_row(r) for r in self.c.fetchall()}
+
+    def rewrite(
+        self,
+        position: int,
+        state: bytes,
+        salts: str | None,
+        redacted: str | None,
+        event_id: str,
+        digest: bytes,
+    ) -> None:
+        events, chain, ids = self.r._sql_rewrite
+        self.c.execute(events, [state, position])
+        self.c.execute(chain, [salts, redacted, position])
+        self.c.execute(ids, [digest, event_id])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.c.execute(self.r._sql_set_meta, [key, value])

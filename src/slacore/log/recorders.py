@@ -14,6 +14,7 @@ each stream's head, the last recorded time) cannot change before it writes.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.popo import POPOApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+
+from slacore.log.chain import ZERO, ChainRow, load_map
 
 __all__ = [
     "IndexRow",
@@ -80,6 +83,34 @@ class WriteTx(Protocol):
     def index(self, rows: Sequence[IndexRow]) -> None:
         """Insert event-id index rows."""
 
+    def chain_tail(self) -> tuple[int, bytes, int]:
+        """``(last chained position, its log hash, last event position)`` (zeros when
+        empty)."""
+
+    def stream_hashes(self, streams: Sequence[str]) -> dict[str, bytes]:
+        """``{stream: stream hash of its last event}`` for the streams that exist."""
+
+    def chain(self, rows: Sequence[ChainRow]) -> None:
+        """Insert chain rows."""
+
+    def chain_rows(self, positions: Sequence[int]) -> dict[int, ChainRow]:
+        """The chain rows at these positions."""
+
+    def rewrite(
+        self,
+        position: int,
+        state: bytes,
+        salts: str | None,
+        redacted: str | None,
+        event_id: str,
+        digest: bytes,
+    ) -> None:
+        """Retention: replace an event's stored state, its chain row's salts and
+        redactions, and its id-index digest."""
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a chain metadata entry."""
+
 
 class LogRecorder(Protocol):
     """The recorder interface the log uses (besides the package's own
@@ -107,6 +138,12 @@ class LogRecorder(Protocol):
 
     def counts(self) -> tuple[int, int]: ...
 
+    def select_chain(self, start: int, limit: int) -> list[ChainRow]: ...
+
+    def chain_head(self) -> tuple[int, bytes]: ...
+
+    def meta(self) -> dict[str, str]: ...
+
     def close(self) -> None: ...
 
 
@@ -124,6 +161,8 @@ class MemoryLogRecorder(POPOApplicationRecorder):
         self.ids: dict[str, IndexRow] = {}
         self.views: dict[str, Any] = {}  # projections' views of this log, by name
         self._recorded: list[tuple[int, int]] = []  # (recorded_us, position), ascending
+        self.chain_table: dict[int, ChainRow] = {}
+        self.chain_meta: dict[str, str] = {}
 
     def write(self, fn: Callable[[WriteTx], T]) -> T:
         with self._database_lock:
@@ -177,6 +216,20 @@ class MemoryLogRecorder(POPOApplicationRecorder):
         with self._database_lock:
             return len(self._stored_events), len(self.ids)
 
+    def select_chain(self, start: int, limit: int) -> list[ChainRow]:
+        with self._database_lock:
+            keys = sorted(p for p in self.chain_table if p >= start)[:limit]
+            return [self.chain_table[p] for p in keys]
+
+    def chain_head(self) -> tuple[int, bytes]:
+        with self._database_lock:
+            last = max(self.chain_table, default=0)
+            return last, self.chain_table[last].log_hash if last else ZERO
+
+    def meta(self) -> dict[str, str]:
+        with self._database_lock:
+            return dict(self.chain_meta)
+
     def close(self) -> None:
         pass
 
@@ -186,6 +239,9 @@ class _MemoryTx:
         self.r = recorder
         self.staged: list[StoredEvent] = []
         self.rows: list[IndexRow] = []
+        self.chained: list[ChainRow] = []
+        self.rewrites: list[tuple[int, bytes, str | None, str | None, str, bytes]] = []
+        self.meta: dict[str, str] = {}
 
     def existing(self, event_ids: Sequence[str]) -> dict[str, tuple[bytes, int]]:
         ids = self.r.ids
@@ -219,7 +275,46 @@ class _MemoryTx:
     def index(self, rows: Sequence[IndexRow]) -> None:
         self.rows.extend(rows)
 
+    def chain_tail(self) -> tuple[int, bytes, int]:
+        table = self.r.chain_table
+        last = max(table) if table else 0
+        return last, table[last].log_hash if last else ZERO, len(self.r._stored_events)
+
+    def stream_hashes(self, streams: Sequence[str]) -> dict[str, bytes]:
+        index = self.r._stored_events_index
+        out = {}
+        for s in streams:
+            if index.get(s):
+                row = self.r.chain_table.get(max(index[s].values()) + 1)
+                if row is not None:
+                    out[s] = row.stream_hash
+        return out
+
+    def chain(self, rows: Sequence[ChainRow]) -> None:
+        self.chained.extend(rows)
+
+    def chain_rows(self, positions: Sequence[int]) -> dict[int, ChainRow]:
+        table = self.r.chain_table
+        return {p: table[p] for p in positions if p in table}
+
+    def rewrite(
+        self,
+        position: int,
+        state: bytes,
+        salts: str | None,
+        redacted: str | None,
+        event_id: str,
+        digest: bytes,
+    ) -> None:
+        self.rewrites.append((position, state, salts, redacted, event_id, digest))
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.meta[key] = value
+
     def commit(self) -> None:
+        for link in self.chained:
+            if link.position in self.r.chain_table:
+                raise IntegrityError(f"position {link.position} is already chained")
         seen = set(self.r.ids)
         for row in self.rows:
             if row.event_id in seen:
@@ -230,6 +325,23 @@ class _MemoryTx:
         for row in self.rows:
             self.r.ids[row.event_id] = row
             self.r._recorded.append((row.recorded_us, row.position))
+        for chained in self.chained:
+            self.r.chain_table[chained.position] = chained
+        for position, state, salts, redacted, event_id, digest in self.rewrites:
+            old = self.r._stored_events[position - 1]
+            self.r._stored_events[position - 1] = StoredEvent(
+                originator_id=old.originator_id,
+                originator_version=old.originator_version,
+                topic=old.topic,
+                state=state,
+            )
+            c = self.r.chain_table[position]
+            self.r.chain_table[position] = ChainRow(
+                c.position, c.stream, c.version, c.leaf, c.stream_hash, c.log_hash,
+                load_map(salts), load_map(redacted),
+            )
+            self.r.ids[event_id] = dataclasses.replace(self.r.ids[event_id], digest=digest)
+        self.r.chain_meta.update(self.meta)
 
 
 # --------------------------------------------------------------------------- SQLite
@@ -271,6 +383,8 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
 
     def __init__(self, datastore: SQLiteDatastore, *, prefix: str = "slacore") -> None:
         self.ids_table = f"{prefix}_event_ids"
+        self.chain_table = f"{prefix}_chain"
+        self.meta_table = f"{prefix}_chain_meta"
         super().__init__(datastore, events_table_name=f"{prefix}_events")
 
     def construct_create_table_statements(self) -> list[str]:
@@ -282,6 +396,12 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
             "recorded_us INTEGER NOT NULL) WITHOUT ROWID",
             f"CREATE INDEX IF NOT EXISTS {self.ids_table}_recorded "
             f"ON {self.ids_table} (recorded_us, position)",
+            f"CREATE TABLE IF NOT EXISTS {self.chain_table} ("
+            "position INTEGER PRIMARY KEY, stream TEXT NOT NULL, version INTEGER NOT NULL, "
+            "leaf BLOB NOT NULL, stream_hash BLOB NOT NULL, log_hash BLOB NOT NULL, "
+            "salts TEXT, redacted TEXT)",
+            f"CREATE TABLE IF NOT EXISTS {self.meta_table} ("
+            "key TEXT PRIMARY KEY, value TEXT NOT NULL)",
         ]
         return statements
 
@@ -350,6 +470,31 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
         ids = self._read(f"SELECT COUNT(*) FROM {self.ids_table}", [])[0][0]
         return int(events), int(ids)
 
+    def select_chain(self, start: int, limit: int) -> list[ChainRow]:
+        rows = self._read(
+            f"SELECT * FROM {self.chain_table} WHERE position>=? ORDER BY position LIMIT ?",
+            [start, limit],
+        )
+        return [_chain_row(r) for r in rows]
+
+    def scrub(self) -> None:
+        """After retention: rebuild the file without the freed pages (``VACUUM``) and
+        empty the write-ahead log, so removed values are not left on disk."""
+        with self.datastore.get_connection(commit=False) as conn, _sqlite_errors():
+            cursor = conn.cursor()
+            cursor.execute("VACUUM")
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def chain_head(self) -> tuple[int, bytes]:
+        rows = self._read(
+            f"SELECT position, log_hash FROM {self.chain_table} ORDER BY position DESC LIMIT 1",
+            [],
+        )
+        return (int(rows[0][0]), bytes(rows[0][1])) if rows else (0, ZERO)
+
+    def meta(self) -> dict[str, str]:
+        return {k: v for k, v in self._read(f"SELECT key, value FROM {self.meta_table}", [])}
+
     def close(self) -> None:
         self.datastore.close()
 
@@ -416,3 +561,74 @@ class _SQLiteTx:
                 for r in rows
             ],
         )
+
+    def chain_tail(self) -> tuple[int, bytes, int]:
+        self.c.execute(
+            f"SELECT position, log_hash FROM {self.r.chain_table} ORDER BY position DESC LIMIT 1"
+        )
+        row = self.c.fetchone()
+        self.c.execute(f"SELECT MAX(rowid) FROM {self.r.events_table_name}")
+        head = self.c.fetchone()[0] or 0
+        if row is None:
+            return 0, ZERO, int(head)
+        return int(row[0]), bytes(row[1]), int(head)
+
+    def stream_hashes(self, streams: Sequence[str]) -> dict[str, bytes]:
+        rows = self._in(
+            f"SELECT stream, stream_hash FROM {self.r.chain_table} WHERE position IN ("
+            f"SELECT MAX(rowid) FROM {self.r.events_table_name} "
+            "WHERE originator_id IN ({}) GROUP BY originator_id)",
+            streams,
+        )
+        return {row[0]: bytes(row[1]) for row in rows}
+
+    def chain(self, rows: Sequence[ChainRow]) -> None:
+        self.c.executemany(
+            f"INSERT INTO {self.r.chain_table} VALUES (?,?,?,?,?,?,?,?)",
+            [
+                (
+                    r.position, r.stream, r.version, r.leaf, r.stream_hash, r.log_hash,
+                    r.salts_json(), r.redacted_json(),
+                )
+                for r in rows
+            ],
+        )
+
+    def chain_rows(self, positions: Sequence[int]) -> dict[int, ChainRow]:
+        rows = self._in(
+            f"SELECT * FROM {self.r.chain_table} WHERE position IN ({{}})", positions
+        )
+        return {int(r[0]): _chain_row(r) for r in rows}
+
+    def rewrite(
+        self,
+        position: int,
+        state: bytes,
+        salts: str | None,
+        redacted: str | None,
+        event_id: str,
+        digest: bytes,
+    ) -> None:
+        self.c.execute(
+            f"UPDATE {self.r.events_table_name} SET state=? WHERE rowid=?", (state, position)
+        )
+        self.c.execute(
+            f"UPDATE {self.r.chain_table} SET salts=?, redacted=? WHERE position=?",
+            (salts, redacted, position),
+        )
+        self.c.execute(
+            f"UPDATE {self.r.ids_table} SET digest=? WHERE event_id=?", (digest, event_id)
+        )
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.c.execute(
+            f"INSERT OR REPLACE INTO {self.r.meta_table} (key, value) VALUES (?, ?)",
+            (key, value),
+        )
+
+
+def _chain_row(r: Sequence[Any]) -> ChainRow:
+    return ChainRow(
+        int(r[0]), r[1], int(r[2]), bytes(r[3]), bytes(r[4]), bytes(r[5]),
+        load_map(r[6]), load_map(r[7]),
+    )

@@ -47,7 +47,8 @@ from slacore.events import (
     parse_event,
     to_json,
 )
-from slacore.log.versions import VERSION_TYPES, CalendarPublished, PolicyPublished, VersionEvent
+from slacore.log.governance_events import GOVERNANCE_TYPES, GovernanceEvent
+from slacore.log.versions import VERSION_TYPES, VersionEvent
 
 __all__ = [
     "TOPIC_PREFIX",
@@ -62,8 +63,18 @@ __all__ = [
     "topic_of",
 ]
 
-LogEvent: TypeAlias = Event | VersionEvent
-"""Anything the log holds: a ticket or service event, or a policy/calendar version."""
+LogEvent: TypeAlias = Event | VersionEvent | GovernanceEvent
+"""Anything the log holds: a ticket or service event, a policy/calendar version, or a
+governance fact (``slacore.log.governance_events``)."""
+
+# The pydantic-JSON event types besides the event vocabulary, by ``type``.
+_MODEL_TYPES: dict[str, type[VersionEvent | GovernanceEvent]] = {
+    **VERSION_TYPES,
+    **GOVERNANCE_TYPES,
+}
+_MODEL_CLASSES = tuple(_MODEL_TYPES.values())
+_MARKERS = tuple(f'"{t}"' for t in _MODEL_TYPES)
+_MARKERS_B = tuple(m.encode() for m in _MARKERS)
 
 TOPIC_PREFIX = "slacore:"
 _UTC = timezone.utc
@@ -101,10 +112,10 @@ def parse_log_event(data: Any) -> LogEvent:
     """An event from a mapping (or a model, returned as is): ``parse_event`` for the event
     vocabulary, the version models for ``policy_published`` / ``calendar_published``.
     Raises ``InvalidEvent``."""
-    if isinstance(data, EventBase | PolicyPublished | CalendarPublished):
+    if isinstance(data, (EventBase, *_MODEL_CLASSES)):
         return data  # type: ignore[return-value]
     if isinstance(data, Mapping):
-        cls = VERSION_TYPES.get(data.get("type"))  # type: ignore[arg-type]
+        cls = _MODEL_TYPES.get(data.get("type"))  # type: ignore[arg-type]
         if cls is not None:
             event_id = data.get("event_id")
             try:
@@ -121,14 +132,16 @@ def parse_log_json(text: str | bytes) -> LogEvent:
     """An event from one line of JSON: ``from_json`` for the event vocabulary, the version
     models (pydantic JSON) for ``policy_published`` / ``calendar_published``.  Raises
     ``InvalidEvent``."""
-    marker: str | bytes = b"_published" if isinstance(text, bytes) else "_published"
-    if marker in text:  # type: ignore[operator]
+    markers: tuple[str, ...] | tuple[bytes, ...] = (
+        _MARKERS_B if isinstance(text, bytes) else _MARKERS
+    )
+    if any(m in text for m in markers):  # type: ignore[operator]
         try:
             data = json.loads(text)
         except ValueError:
             data = None
         kind = data.get("type") if isinstance(data, dict) else None
-        cls = VERSION_TYPES.get(kind) if isinstance(kind, str) else None
+        cls = _MODEL_TYPES.get(kind) if isinstance(kind, str) else None
         if cls is not None:
             event_id = data.get("event_id") if isinstance(data, dict) else None
             try:
@@ -143,7 +156,7 @@ def parse_log_json(text: str | bytes) -> LogEvent:
 
 def event_from_text(topic: str, text: str) -> LogEvent:
     """The inverse of ``event_text`` given the stored topic."""
-    cls = VERSION_TYPES.get(topic.removeprefix(TOPIC_PREFIX))
+    cls = _MODEL_TYPES.get(topic.removeprefix(TOPIC_PREFIX))
     if cls is not None:
         return cls.model_validate_json(text)
     return from_json(text)
@@ -157,6 +170,15 @@ def recorded_text(recorded_at: datetime) -> str:
 def state_text(recorded: str, text: str) -> str:
     """The stored JSON envelope of one event."""
     return _HEAD + recorded + _SEP + text + "}"
+
+
+def split_envelope(envelope: str) -> tuple[str, str]:
+    """``(recorded text, exact event JSON)`` of a stored JSON envelope; ``ValueError``
+    if it is not one."""
+    head, sep, body = envelope.partition(_SEP)
+    if not sep or not head.startswith(_HEAD) or not body.endswith("}"):
+        raise ValueError("not a slacore event envelope")
+    return head[len(_HEAD):], body[:-1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,15 +268,20 @@ class EventMapper(Mapper[str]):
 
     def split(self, state: bytes) -> tuple[datetime, str]:
         """``(recorded_at, exact event JSON)`` of a stored state."""
+        recorded, text = split_envelope(self.plaintext(state))
+        return datetime.fromisoformat(recorded), text
+
+    def plaintext(self, state: bytes) -> str:
+        """The stored state's JSON envelope (decrypted and decompressed)."""
         if self.cipher:
             state = self.cipher.decrypt(state)
         if self.compressor:
             state = self.compressor.decompress(state)
-        text = state.decode()
-        head, sep, body = text.partition(_SEP)
-        if not sep or not head.startswith(_HEAD) or not body.endswith("}"):
-            raise ValueError("not a slacore event envelope")
-        return datetime.fromisoformat(head[len(_HEAD):]), body[:-1]
+        return state.decode()
+
+    def encode_state(self, text: str) -> bytes:
+        """A JSON envelope as stored (compressed and encrypted if so configured)."""
+        return self.stored("", 0, "", text).state
 
     def event_text(self, state: bytes) -> str:
         """The exact event JSON of a stored state."""

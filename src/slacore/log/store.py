@@ -34,6 +34,7 @@ from eventsourcing.persistence import (
 from eventsourcing.sqlite import SQLiteDatastore
 
 from slacore.events import Event, EventBase, InvalidEvent
+from slacore.log.chain import Checkpoint
 from slacore.log.ingest import IngestError, IngestReport, Item, Rejected, rejected, write_batch
 from slacore.log.recorders import LogRecorder, MemoryLogRecorder, SQLiteLogRecorder
 from slacore.log.records import (
@@ -43,7 +44,9 @@ from slacore.log.records import (
     parse_log_event,
     parse_log_json,
 )
+from slacore.log.retention import RetentionPolicy, RetentionReport, apply_retention
 from slacore.log.settings import StoreSettings, settings_from
+from slacore.log.verify import VerifyReport, adopt_chain, verify_log
 from slacore.log.versions import CalendarPublished, PolicyPublished
 
 __all__ = ["EventLog", "KnownAt", "open_log"]
@@ -126,6 +129,64 @@ class EventLog:
         self.mapper = EventMapper()
         self.recorder: LogRecorder = _open_recorder(self.settings)
         self._now = clock or _utcnow
+        try:
+            self._adopt()
+        except BaseException:
+            self.recorder.close()
+            raise
+
+    def _adopt(self) -> None:
+        """Chain a store created before the chain existed (once; "trust from here on",
+        see docs/audit.md)."""
+        if "format" in self.recorder.meta():
+            return
+        adopted_at = self._now().isoformat()
+        for attempt in range(_RETRIES):
+            try:
+                self.recorder.write(
+                    lambda tx: adopt_chain(tx, self.recorder, self.mapper, adopted_at)
+                )
+                return
+            except _RETRYABLE:
+                if attempt == _RETRIES - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+
+    # ------------------------------------------------------------------ audit
+
+    def checkpoint(self) -> Checkpoint:
+        """The log's current head as stored: ``(position, log hash)``.  Keep it outside
+        the database; ``verify(since_checkpoint=…)`` later proves that the first
+        ``position`` events are unchanged.  (``verify().head`` is the same point,
+        recomputed from the content.)"""
+        position, head = self.recorder.chain_head()
+        return Checkpoint(position, head.hex(), self._now())
+
+    def apply_retention(
+        self,
+        policy: RetentionPolicy,
+        *,
+        as_of: datetime,
+        policies: Iterable[Any] = (),
+        allow_fields: Iterable[str] = (),
+        dry_run: bool = False,
+    ) -> RetentionReport:
+        """Remove personal values from old events without breaking the chain; see
+        ``slacore.log.retention.apply_retention`` and docs/audit.md."""
+        return apply_retention(
+            self,
+            policy,
+            as_of=as_of,
+            policies=policies,
+            allow_fields=allow_fields,
+            dry_run=dry_run,
+        )
+
+    def verify(self, since_checkpoint: Checkpoint | None = None) -> VerifyReport:
+        """Recompute the hash chain from the stored content: proves that nothing stored
+        was altered, removed or reordered (since ``since_checkpoint``, when given), or
+        names the first bad position.  See docs/audit.md."""
+        return verify_log(self.recorder, self.mapper, since_checkpoint, now=self._now)
 
     # ------------------------------------------------------------------ lifecycle
 
