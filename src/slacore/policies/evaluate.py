@@ -135,6 +135,19 @@ class _Piece:
     calendar: str
     service: Any
 
+    def continues(self, prev: _Piece) -> bool:
+        """Nothing about the clock changes from ``prev`` to this piece (a field the metric
+        watches was set, but to values that change nothing): the stretch goes on."""
+        return (
+            self.paused == prev.paused
+            and self.pause_event == prev.pause_event
+            and self.cause_event == prev.cause_event
+            and self.tier == prev.tier
+            and self.target == prev.target
+            and self.calendar == prev.calendar
+            and self.service == prev.service
+        )
+
 
 @dataclass(slots=True)
 class _Build:
@@ -326,7 +339,8 @@ class _Evaluator:
                           f"restarted: target changed by {etype} ({eid})")
                 self._start(at, eid, fields)
                 return
-            cycle.pieces.append(piece)
+            if not piece.continues(cycle.pieces[-1]):
+                cycle.pieces.append(piece)
             return
         last = self.cycles[-1] if self.cycles else None
         if (
