@@ -5,7 +5,7 @@ Each command first makes sure ``.venv/`` exists and holds slacore with the extra
 (installed again only when ``pyproject.toml`` changes), then runs inside it.  Nothing but a
 Python >= 3.11 with ``venv`` is assumed on the machine.
 
-    python3 run.py demo     # the main job: a short, real demonstration
+    python3 run.py demo     # the main job: `slacore demo`, a seeded 3-month ITSM history
     python3 run.py test     # ruff, mypy (strict on src/) and the whole test suite
     python3 run.py bench    # benchmarks against the peers (installs the bench extra)
 """
@@ -49,6 +49,16 @@ def ensure_env(extras: str) -> None:
     stamp.write_text(digest)
 
 
+def demo_extras() -> str:
+    """The extras ``slacore demo`` needs: the CLI, and the HTML report's charts when the
+    project defines that extra."""
+    import tomllib
+
+    defined = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    extras = defined.get("project", {}).get("optional-dependencies", {})
+    return ",".join(e for e in ("cli", "report") if e in extras)
+
+
 def run(*args: str) -> None:
     print("$", " ".join(args), flush=True)
     code = subprocess.run([str(BIN / args[0]) if (BIN / args[0]).exists() else args[0], *args[1:]],
@@ -62,8 +72,8 @@ def main(argv: list[str]) -> None:
         sys.exit(__doc__)
     command, rest = argv[0], argv[1:]
     if command == "demo":
-        ensure_env("")
-        run("python", "-m", "slacore.demo", *rest)
+        ensure_env(demo_extras())
+        run("slacore", "demo", *rest)
     elif command == "test":
         ensure_env("dev")
         run("ruff", "check", "src", "tests", "benchmarks")

@@ -1,0 +1,5 @@
+"""``python -m slacore.cli``."""
+
+from slacore.cli.app import main
+
+main()
