@@ -58,14 +58,35 @@ def open_text(path: Path) -> IO[str]:
         raise CliError(f"{path}: {exc.strerror or exc}") from None
 
 
-def iter_lines(handle: IO[str], path: Path, advance: Callable[[int], None]) -> Iterator[str]:
-    """The lines of a JSON Lines file, advancing a progress bar by bytes read."""
+MAX_LINE_CHARS = 16 * 1024 * 1024
+"""The longest line an event file may have (an event is a few hundred characters); a
+longer one is refused without being held in memory."""
+
+
+def _bounded(handle: IO[str], path: Path, advance: Callable[[int], None]) -> Iterator[str]:
+    """The lines of ``handle``, refusing (with the line number) any longer than
+    ``MAX_LINE_CHARS`` after reading it in bounded pieces."""
+    number = 0
     try:
-        for line in handle:
+        while True:
+            line = handle.readline(MAX_LINE_CHARS + 1)
+            if not line:
+                return
+            number += 1
             advance(len(line.encode("utf-8")))
+            if len(line) > MAX_LINE_CHARS:
+                while line and not line.endswith("\n"):  # skip the rest, piece by piece
+                    line = handle.readline(MAX_LINE_CHARS)
+                raise CliError(f"{path}: line {number} is longer than {MAX_LINE_CHARS:,} "
+                               "characters; no event is that large (refused)")
             yield line
     except UnicodeDecodeError as exc:
         raise CliError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
+def iter_lines(handle: IO[str], path: Path, advance: Callable[[int], None]) -> Iterator[str]:
+    """The lines of a JSON Lines file, advancing a progress bar by bytes read."""
+    yield from _bounded(handle, path, advance)
 
 
 def _cell(value: str) -> Any:
@@ -76,7 +97,7 @@ def iter_csv_events(handle: IO[str], path: Path,
                     advance: Callable[[int], None]) -> Iterator[dict[str, Any]]:
     """Event mappings from a CSV file (see the module docstring)."""
     try:
-        reader = csv.reader(handle)
+        reader = csv.reader(_bounded(handle, path, lambda _: None))
         header = next(reader, None)
         if header is None:
             return
