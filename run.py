@@ -6,7 +6,7 @@ Each command first makes sure ``.venv/`` exists and holds slacore with the extra
 Python >= 3.11 with ``venv`` is assumed on the machine.
 
     python3 run.py demo     # the main job: `slacore demo`, a seeded 3-month ITSM history
-    python3 run.py test     # ruff, mypy (strict on src/) and the whole test suite
+    python3 run.py test     # ruff, mypy (strict on src/), the docs build and the test suite
     python3 run.py bench    # benchmarks against the peers (installs the bench extra)
 """
 
@@ -16,6 +16,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -78,6 +79,8 @@ def main(argv: list[str]) -> None:
         ensure_env("dev")
         run("ruff", "check", "src", "tests", "benchmarks")
         run("mypy")
+        with tempfile.TemporaryDirectory() as site:  # the docs site must build, warning-free
+            run("mkdocs", "build", "--strict", "--quiet", "--site-dir", site)
         run("python", "-m", "pytest", *rest)
     else:
         ensure_env("dev,bench")
