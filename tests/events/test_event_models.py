@@ -126,9 +126,10 @@ def test_event_passes_through_and_works_as_a_pydantic_field() -> None:
 
 
 def test_maintenance_window_id_defaults_to_event_id() -> None:
+    # Format 1 (no ``format`` key) let the id out; it is upcast to the event id.
     event = parse_event(with_("maintenance_scheduled", maintenance_id=MISSING))
     assert isinstance(event, MaintenanceScheduled)
-    assert event.maintenance_id is None and event.window_id == "m1"
+    assert event.maintenance_id == "m1" and event.window_id == "m1" and event.format == 2
     named = parse_event(EXAMPLES["maintenance_scheduled"])
     assert isinstance(named, MaintenanceScheduled) and named.window_id == "CHG42"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -28,13 +29,17 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
     ValidationInfo,
+    ValidatorFunctionWrapHandler,
     WithJsonSchema,
+    WrapValidator,
     field_validator,
+    model_validator,
     with_config,
 )
 from typing_extensions import TypedDict
 
 from slacore.errors import InvalidInput, Problem
+from slacore.events.upcasting import EVENT_FORMATS, FORMAT_KEY, FormatError
 
 __all__ = [
     "EVENT_TYPES",
@@ -151,14 +156,38 @@ TICKET_FIELDS: Final[tuple[str, ...]] = tuple(TicketFields.__annotations__)
 # --------------------------------------------------------------------------- basic types
 
 
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be empty or blank")
-    return value
-
-
-Id = Annotated[str, Field(strict=True, min_length=1), AfterValidator(_not_blank)]
+# Not blank, checked in pydantic's core: some character that ``str.strip`` keeps, i.e.
+# neither Unicode White_Space (the regex ``\s``) nor U+001C..U+001F, which Python also
+# strips.  (The regex needs valid Unicode: an id with a lone surrogate, which no store
+# could encode anyway, is refused.)  ``_problems`` words the mismatch "must not be empty
+# or blank"; a test checks that the pattern agrees with ``value.strip() != ""``.
+_NOT_BLANK = r"[^\s\x1C-\x1F]"
+Id = Annotated[str, Field(strict=True, min_length=1, pattern=_NOT_BLANK)]
 Text = Annotated[str, Field(strict=True)]
+
+
+# The shape ``to_json`` writes and most sources send: date, "T", time with seconds and up
+# to 6 fractional digits, "Z" or a +HH:MM offset.  Such a string is read by the C
+# ``datetime.fromisoformat`` (to a ``datetime.timezone`` at once); anything else, and
+# anything it refuses (Feb 30, hour 24, offset 24:00), goes through pydantic's parser
+# as before, so the accepted set and the error messages are pydantic's.
+_COMMON_INSTANT = re.compile(
+    r"\d{4}-\d\d-\d\dT(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,6})?"
+    r"(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)",
+    re.ASCII,
+).fullmatch
+
+
+def _instant(value: Any, handler: ValidatorFunctionWrapHandler) -> datetime:
+    """An instant: the common string shape by ``fromisoformat`` (already a fixed offset of
+    whole minutes, ``fold`` 0: final), anything else by pydantic's ``AwareDatetime``, then
+    ``_fixed_offset``."""
+    if type(value) is str and _COMMON_INSTANT(value) is not None:
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    return _fixed_offset(handler(_instant_input(value)))
 
 
 def _instant_input(value: Any) -> Any:
@@ -179,7 +208,7 @@ def _fixed_offset(value: datetime) -> datetime:
     to every other zone) and wall-clock arithmetic on it safe."""
     offset = value.utcoffset()
     assert offset is not None  # AwareDatetime ran first
-    if offset % timedelta(minutes=1):
+    if offset.seconds % 60 or offset.microseconds:  # days * 86400 s is whole minutes
         raise ValueError(
             f"UTC offset {offset} is not a whole number of minutes "
             "(JSON date-times cannot carry it)"
@@ -192,7 +221,7 @@ def _fixed_offset(value: datetime) -> datetime:
     return value.replace(tzinfo=tz, fold=0)
 
 
-Instant = Annotated[AwareDatetime, BeforeValidator(_instant_input), AfterValidator(_fixed_offset)]
+Instant = Annotated[AwareDatetime, WrapValidator(_instant)]
 
 
 def _decimal_input(value: Any) -> Any:
@@ -352,6 +381,15 @@ class RcaDelivered(TicketEventBase):
 # --------------------------------------------------------------------------- service events
 
 
+def _upcast_input(type_: str, data: Any) -> Any:
+    """A model's own upcasting (``model_validator(mode="before")`` of every type whose
+    format is above 1), so that ``Model.model_validate``, ``Model(...)`` and the ``Event``
+    union read older formats too, not only ``parse_event``."""
+    if isinstance(data, Mapping):
+        return EVENT_FORMATS.upcast(type_, data)
+    return data
+
+
 def _check_after(value: datetime, info: ValidationInfo, other: str) -> datetime:
     """``value`` must be strictly after the (already validated) field ``other``."""
     first = info.data.get(other)
@@ -363,14 +401,22 @@ def _check_after(value: datetime, info: ValidationInfo, other: str) -> datetime:
 class MaintenanceScheduled(ServiceEventBase):
     """A maintenance window ``[start, end)`` of the service was scheduled.
 
-    The window's id is ``maintenance_id`` when given, else this event's ``event_id``
-    (``window_id``).  Scheduling again with the same id replaces the window.
+    ``maintenance_id`` is the window's id (``window_id``).  Scheduling again with the same
+    id replaces the window.  Format 2 (``format``): the id is required; a format-1 event
+    without it is upcast on reading to its ``event_id``, the window id format 1 implied
+    (``slacore.events.upcasting``).
     """
 
     type: Literal["maintenance_scheduled"] = "maintenance_scheduled"
+    format: Literal[2] = 2
     start: Instant
     end: Instant
-    maintenance_id: Id | None = None
+    maintenance_id: Id
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upcast(cls, data: Any) -> Any:
+        return _upcast_input("maintenance_scheduled", data)
 
     @field_validator("end")
     @classmethod
@@ -379,8 +425,8 @@ class MaintenanceScheduled(ServiceEventBase):
 
     @property
     def window_id(self) -> str:
-        """``maintenance_id``, or ``event_id`` when the source gave none."""
-        return self.maintenance_id if self.maintenance_id is not None else self.event_id
+        """The window's id: ``maintenance_id`` (format 1 defaulted it to ``event_id``)."""
+        return self.maintenance_id
 
 
 class MaintenanceCancelled(ServiceEventBase):
@@ -539,6 +585,10 @@ def _problems(exc: ValidationError, cls: type[EventBase]) -> list[Problem]:
                 f"unknown ticket field {loc[1]!r}; known fields: {', '.join(TICKET_FIELDS)} "
                 "(put any other key under 'attributes')"
             )
+        elif kind == "string_pattern_mismatch" and err.get("ctx", {}).get("pattern") == _NOT_BLANK:
+            message = "must not be empty or blank"
+        elif kind == "string_unicode":
+            message = "must be valid Unicode text (a lone surrogate cannot be stored)"
         elif kind == "timezone_aware":
             message = "a timezone-aware datetime is required (add an offset such as +01:00 or Z)"
         problems.append(Problem(path, value, message))
@@ -559,28 +609,33 @@ def _parse(data: Any, *, line: int | None = None, index: int | None = None) -> E
             line=line,
             index=index,
         )
-    event_id = _event_id_of(data)
-    known = ", ".join(EVENT_TYPES)
-    if "type" not in data:
-        problem = Problem("type", MISSING, f"every event needs a type; known types: {known}")
-        raise InvalidEvent([problem], line=line, index=index, event_id=event_id)
-    type_ = data["type"]
+    type_ = data.get("type", MISSING)
     cls = _CLASS_BY_TYPE.get(type_) if isinstance(type_, str) else None
     if cls is None:
-        problem = Problem("type", type_, f"unknown event type; known types: {known}")
-        raise InvalidEvent([problem], line=line, index=index, event_id=event_id)
+        known = ", ".join(EVENT_TYPES)
+        problem = (
+            Problem("type", MISSING, f"every event needs a type; known types: {known}")
+            if type_ is MISSING
+            else Problem("type", type_, f"unknown event type; known types: {known}")
+        )
+        raise InvalidEvent([problem], line=line, index=index, event_id=_event_id_of(data))
     try:
-        return cls.model_validate(data)  # type: ignore[return-value]
+        data = EVENT_FORMATS.upcast(type_, data)
+        return cls.__pydantic_validator__.validate_python(data)  # type: ignore[no-any-return]
+    except FormatError as exc:
+        problems = [Problem(FORMAT_KEY, exc.value, exc.message)]
     except ValidationError as exc:
         problems = _problems(exc, cls)
-        raise InvalidEvent(problems, line=line, index=index, event_id=event_id) from None
+    raise InvalidEvent(problems, line=line, index=index, event_id=_event_id_of(data))
 
 
 def parse_event(data: Mapping[str, Any] | EventBase) -> Event:
     """Validate one event given as a mapping (an ``Event`` is returned unchanged).
 
+    A mapping in an older format (``format`` below the type's current one; no ``format``
+    key means format 1) is upcast to the current model first (``slacore.events.upcasting``).
     Raises ``InvalidEvent`` naming every bad field and its value; an unknown ``type``
-    lists the known types.
+    lists the known types, an unreadable ``format`` says why.
     """
     return _parse(data)
 

@@ -25,6 +25,7 @@ from pydantic import (
 from slacore.clock.spec import CalendarSpec
 from slacore.errors import InvalidInput, Problem, problems_of
 from slacore.events import TICKET_EVENT_TYPES
+from slacore.events.upcasting import FORMAT_KEY, POLICY_FORMATS, FormatError
 from slacore.policies.conditions import ConditionField
 from slacore.policies.durations import TargetSpec
 
@@ -178,9 +179,18 @@ _BRANCHES = ("date", "CountryHolidays")  # union members inside inline calendars
 def parse_policy(data: Mapping[str, Any] | Policy, *, calendars: Iterable[str] = ()) -> Policy:
     """Validate a policy given as data.  ``calendars`` names the calendars the caller
     will supply at evaluation (besides the built-in ``always`` and any defined inline).
-    Raises ``InvalidPolicy`` with the path of every offending key."""
+    Raises ``InvalidPolicy`` with the path of every offending key.
+
+    ``format`` is the policy format version (absent: 1, see "Format versions" in
+    docs/events.md): a policy in an older format is upcast to the current one first, a
+    newer one is refused."""
     if isinstance(data, Policy):
         data = data.model_dump(mode="python", by_alias=True)
+    try:
+        if isinstance(data, Mapping):
+            data = POLICY_FORMATS.upcast("policy", data)
+    except FormatError as exc:
+        raise InvalidPolicy([Problem(FORMAT_KEY, exc.value, exc.message)]) from None
     try:
         policy = Policy.model_validate(data)
     except ValidationError as exc:
