@@ -77,7 +77,7 @@ def main(argv: list[str]) -> None:
         run("slacore", "demo", *rest)
     elif command == "test":
         ensure_env("dev")
-        run("ruff", "check", "src", "tests", "benchmarks")
+        run("ruff", "check", "src", "tests", "benchmarks", "docs")
         run("mypy")
         with tempfile.TemporaryDirectory() as site:  # the docs site must build, warning-free
             run("mkdocs", "build", "--strict", "--quiet", "--site-dir", site)
