@@ -2,11 +2,14 @@
 an SLA report needs and the segments that explain them.
 
 Results are plain immutable dataclasses (cheap to build by the thousand) that serialise to
-JSON-able dicts (``to_dict``) and to flat rows (``rows``) for data pipelines.
+JSON-able dicts (``to_dict``) and to flat rows (``rows``) for data pipelines, and to an
+exact JSON text (``TicketSla.to_json`` / ``TicketSla.from_json``: durations in integer
+microseconds, every field kept) for stores.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -14,6 +17,8 @@ from fractions import Fraction
 from typing import Any, Literal
 
 from slacore.events import Anomaly, Conflict
+from slacore.events import from_json as event_from_json
+from slacore.events import to_json as event_to_json
 
 CycleState = Literal["running", "paused", "stopped", "cancelled"]
 SegmentKind = Literal["counted", "paused", "excluded", "closed"]
@@ -196,6 +201,17 @@ class TicketSla:
             ],
         }
 
+    def to_json(self) -> str:
+        """The exact JSON text of this result: ``TicketSla.from_json`` of it equals it
+        field for field (durations in integer microseconds, instants as ISO 8601 with their
+        offset, ``Decimal`` field values tagged ``{"decimal": "<digits>"}``)."""
+        return json.dumps(_exact(self), ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> TicketSla:
+        """Read what ``to_json`` wrote."""
+        return _from_exact(json.loads(text))
+
     def rows(self) -> list[dict[str, Any]]:
         """One flat row per cycle (no segments), for tables and data frames."""
         out = []
@@ -206,3 +222,82 @@ class TicketSla:
             out.append({"ticket_id": self.ticket_id, "policy_id": self.policy_id,
                         "policy_version": self.policy_version, **row})
         return out
+
+
+# --------------------------------------------------------------------------- exact JSON
+
+_US = timedelta(microseconds=1)
+
+
+def _field_out(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return {"decimal": str(value)}
+    if value is None or isinstance(value, str | int):  # bool is an int
+        return value
+    raise TypeError(f"cannot encode a {type(value).__name__} field value as JSON")
+
+
+def _field_in(value: Any) -> Any:
+    return Decimal(value["decimal"]) if isinstance(value, dict) else value
+
+
+def _when(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _cycle_out(c: Cycle) -> dict[str, Any]:
+    return {
+        "metric": c.metric, "index": c.index, "started_at": c.started_at.isoformat(),
+        "stopped_at": _iso(c.stopped_at), "state": c.state, "end_reason": c.end_reason,
+        "target_us": c.target // _US, "tier": c.tier, "calendar": c.calendar,
+        "elapsed_us": c.elapsed // _US, "paused_us": c.paused // _US,
+        "excluded_us": c.excluded // _US, "breached": c.breached,
+        "breached_at": _iso(c.breached_at), "due_at": _iso(c.due_at),
+        "warnings": [[str(w.threshold), w.at.isoformat()] for w in c.warnings],
+        "segments": [[s.start.isoformat(), s.end.isoformat(), s.kind, s.reason, s.event_id,
+                      s.calendar] for s in c.segments],
+        "start_event_id": c.start_event_id, "stop_event_id": c.stop_event_id,
+    }
+
+
+def _cycle_in(d: dict[str, Any]) -> Cycle:
+    return Cycle(
+        metric=d["metric"], index=d["index"], started_at=datetime.fromisoformat(d["started_at"]),
+        stopped_at=_when(d["stopped_at"]), state=d["state"], end_reason=d["end_reason"],
+        target=d["target_us"] * _US, tier=d["tier"], calendar=d["calendar"],
+        elapsed=d["elapsed_us"] * _US, paused=d["paused_us"] * _US,
+        excluded=d["excluded_us"] * _US, breached=d["breached"],
+        breached_at=_when(d["breached_at"]), due_at=_when(d["due_at"]),
+        warnings=tuple(Warning(Fraction(t), datetime.fromisoformat(at))
+                       for t, at in d["warnings"]),
+        segments=tuple(Segment(datetime.fromisoformat(a), datetime.fromisoformat(b), kind,
+                               reason, event_id, calendar)
+                       for a, b, kind, reason, event_id, calendar in d["segments"]),
+        start_event_id=d["start_event_id"], stop_event_id=d["stop_event_id"],
+    )
+
+
+def _exact(r: TicketSla) -> dict[str, Any]:
+    return {
+        "ticket_id": r.ticket_id, "policy_id": r.policy_id,
+        "policy_version": r.policy_version, "as_of": _iso(r.as_of),
+        "fields": {k: _field_out(v) for k, v in r.fields.items()},
+        "metrics": {m: [_cycle_out(c) for c in cs] for m, cs in r.metrics.items()},
+        "anomalies": [[a.kind, a.event_id, a.message] for a in r.anomalies],
+        "conflicts": [[c.event_id, event_to_json(c.chosen),
+                       [event_to_json(v) for v in c.versions]] for c in r.conflicts],
+    }
+
+
+def _from_exact(d: dict[str, Any]) -> TicketSla:
+    return TicketSla(
+        ticket_id=d["ticket_id"], policy_id=d["policy_id"],
+        policy_version=d["policy_version"], as_of=_when(d["as_of"]),
+        metrics={m: tuple(_cycle_in(c) for c in cs) for m, cs in d["metrics"].items()},
+        anomalies=tuple(Anomaly(kind, event_id, message)
+                        for kind, event_id, message in d["anomalies"]),
+        conflicts=tuple(Conflict(eid, event_from_json(chosen),
+                                 tuple(event_from_json(v) for v in versions))
+                        for eid, chosen, versions in d["conflicts"]),
+        fields={k: _field_in(v) for k, v in d["fields"].items()},
+    )

@@ -59,6 +59,14 @@ from slacore.projections.crisis import (
     CrisisReport,
     detect_crises,
 )
+from slacore.projections.feed import (
+    FedTicket,
+    FeedError,
+    LatestResults,
+    ReportFeed,
+    Subscriber,
+    subscriber,
+)
 from slacore.projections.holders import (
     Fix,
     HolderChange,
@@ -89,6 +97,13 @@ from slacore.projections.recommend import (
     TargetRecommendation,
     recommend_targets,
 )
+from slacore.projections.recurring import (
+    RecurringCluster,
+    RecurringError,
+    RecurringProjection,
+    RecurringReport,
+    recurring_incidents,
+)
 from slacore.projections.risk_register import (
     RiskEntry,
     RiskPeriod,
@@ -113,6 +128,13 @@ from slacore.projections.staffing import (
     demand_profile,
     required_agents,
     staffing_plan,
+)
+from slacore.projections.trends import (
+    TrendError,
+    TrendProjection,
+    TrendReport,
+    TrendRow,
+    trend_report,
 )
 from slacore.projections.uptime import UptimeProjection, UptimeReport, uptime_report
 from slacore.projections.vendor import (
@@ -155,6 +177,8 @@ __all__ = [
     "CrisisReport",
     "CycleRisk",
     "DemandProfile",
+    "FedTicket",
+    "FeedError",
     "Fix",
     "HolderChange",
     "HolderRow",
@@ -168,6 +192,7 @@ __all__ = [
     "KpiReport",
     "KpiRow",
     "KpiScore",
+    "LatestResults",
     "Normalisation",
     "Period",
     "RcaError",
@@ -176,6 +201,11 @@ __all__ = [
     "RcaReport",
     "RcaRow",
     "RecommendError",
+    "RecurringCluster",
+    "RecurringError",
+    "RecurringProjection",
+    "RecurringReport",
+    "ReportFeed",
     "RiskEntry",
     "RiskError",
     "RiskPeriod",
@@ -189,9 +219,14 @@ __all__ = [
     "StaffingPlan",
     "StaffingProjection",
     "Stint",
+    "Subscriber",
     "TargetRecommendation",
     "TicketHoldings",
     "Transfer",
+    "TrendError",
+    "TrendProjection",
+    "TrendReport",
+    "TrendRow",
     "UptimeFigure",
     "UptimeProjection",
     "UptimeReport",
@@ -219,11 +254,14 @@ __all__ = [
     "rca_obligations",
     "rca_report",
     "recommend_targets",
+    "recurring_incidents",
     "required_agents",
     "risk_register",
     "risk_report",
     "select_band",
     "staffing_plan",
+    "subscriber",
+    "trend_report",
     "uptime_report",
     "vendor_scorecard",
     "what_if",

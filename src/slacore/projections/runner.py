@@ -18,14 +18,21 @@ The policy is either a ``Policy`` or the id of a policy published in the log
 (``PolicyPublished``): then each ticket is evaluated with the version in force at its
 opening (``effective_from`` ≤ the ``at`` of its first ``opened`` event, else of its
 earliest event), as known at that point of the log; a new version re-evaluates every
-ticket.  See docs/store.md.
+ticket.
+
+With ``store_results=True`` the view also keeps each re-evaluated ticket's full
+``TicketSla`` (exact JSON) and, with ``store_events=True``, its canonical events, in the
+same transaction; ``listeners`` are told of every chunk applied (after its commit) with the
+results in memory.  That is what ``slacore.projections.feed.ReportFeed`` builds on.
+See docs/store.md and docs/reporting.md.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -36,17 +43,20 @@ from slacore.errors import SlacoreError
 from slacore.events import (
     Event,
     EventBase,
+    History,
     ServiceEventBase,
     TicketOpened,
     TicketUpdated,
+    canonical_history,
+    dumps_jsonl,
 )
 from slacore.log.records import RecordedEvent
 from slacore.log.store import EventLog
 from slacore.log.versions import PolicyPublished, in_force
-from slacore.policies import Policy, evaluate
-from slacore.projections.views import ViewRow, ViewStore, open_view
+from slacore.policies import Policy, TicketSla, evaluate
+from slacore.projections.views import StoredTicket, ViewRow, ViewStore, open_view
 
-__all__ = ["SlaProjection", "ViewRow", "ViewStore"]
+__all__ = ["Evaluated", "Listener", "SlaProjection", "ViewRow", "ViewStore"]
 
 _US = timedelta(microseconds=1)
 _UTC = timezone.utc
@@ -61,6 +71,21 @@ def _iso(value: datetime | None) -> str | None:
 
 
 
+@dataclass(frozen=True, slots=True)
+class Evaluated:
+    """One ticket re-evaluated by a chunk: its result (``None`` when no policy was in force
+    or the evaluation failed) and, when the projection keeps events, its canonical
+    history."""
+
+    ticket_id: str
+    result: TicketSla | None
+    history: History | None
+
+
+Listener = Callable[[int, int, Sequence[Evaluated]], None]
+"""Called after a chunk committed: ``(previous position, new position, tickets)``."""
+
+
 # --------------------------------------------------------------------------- runner
 
 
@@ -70,6 +95,9 @@ class SlaProjection:
     ``name`` (a SQL name) identifies the view: its tables ``<prefix>_sla_<name>`` and
     ``..._links`` and its tracking record live in the log's database (in memory for a
     ``memory://`` log).  ``chunk`` is how many log events are applied per transaction.
+    ``store_results`` keeps each ticket's full result in ``..._results`` (and
+    ``store_events`` its canonical events too); ``listeners`` are called after each
+    committed chunk (see ``Listener``).
     """
 
     def __init__(
@@ -80,6 +108,8 @@ class SlaProjection:
         calendars: Mapping[str, BusinessCalendar] | None = None,
         name: str = "sla",
         chunk: int = 1000,
+        store_results: bool = False,
+        store_events: bool = False,
     ) -> None:
         if not name.replace("_", "a").isalnum() or not name.isascii() or name != name.lower():
             raise ValueError("a projection name is a lower-case SQL name (letters, digits, _)")
@@ -87,6 +117,9 @@ class SlaProjection:
         self.policy = policy
         self.calendars = dict(calendars or {})
         self.chunk = chunk
+        self.store_events = store_events
+        self.store_results = store_results or store_events
+        self.listeners: list[Listener] = []
         self.view: ViewStore = open_view(log, name)
         self._versions: list[tuple[int, PolicyPublished]] = []
         self._versions_upto = -1
@@ -117,7 +150,7 @@ class SlaProjection:
             if not notifications:
                 break
             try:
-                self._apply(notifications)
+                self._apply(notifications, previous=start)
             except IntegrityError:
                 # Another runner applied these positions first: carry on from its position.
                 if self.position() < notifications[-1].id:
@@ -146,7 +179,7 @@ class SlaProjection:
 
     # ------------------------------------------------------------------ one chunk
 
-    def _apply(self, notifications: Sequence[Notification]) -> None:
+    def _apply(self, notifications: Sequence[Notification], previous: int | None = None) -> None:
         end = notifications[-1].id
         records = [self.log.mapper.decode(n) for n in notifications]
         by_stream: dict[str, list[RecordedEvent]] = defaultdict(list)
@@ -176,6 +209,8 @@ class SlaProjection:
 
         rows: dict[str, list[ViewRow]] = {}
         links: dict[str, set[str]] = {}
+        evaluated: list[Evaluated] = []
+        keep = self.store_results or bool(self.listeners)
         for ticket in sorted(touched):
             recs = stream("ticket:" + ticket)
             if not recs:  # linked by a view that is ahead of this chunk (a stale runner)
@@ -183,9 +218,27 @@ class SlaProjection:
             events: list[Event] = [r.event for r in recs if isinstance(r.event, EventBase)]
             mentioned = _services(events)
             service_recs = [r for s in sorted(mentioned) for r in stream("service:" + s)]
-            rows[ticket] = self._evaluate(ticket, recs, service_recs)
+            rows[ticket], result = self._evaluate(ticket, recs, service_recs)
             links[ticket] = mentioned
-        self.view.apply(rows, links, end)
+            if keep:
+                history = canonical_history(events) if self.store_events else None
+                evaluated.append(Evaluated(ticket, result, history))
+        if not self.store_results:
+            self.view.apply(rows, links, end)
+        else:
+            stored = [
+                StoredTicket(
+                    e.ticket_id,
+                    None if e.result is None else e.result.to_json(),
+                    None if e.history is None else dumps_jsonl(e.history.events),
+                    end,
+                )
+                for e in evaluated
+            ]
+            self.view.apply(rows, links, end, stored)
+        if previous is not None:
+            for listener in self.listeners:
+                listener(previous, end, evaluated)
 
     def _stream(self, name: str, in_chunk: list[RecordedEvent], end: int) -> list[RecordedEvent]:
         # Versions follow positions within a stream, so a chunk holding version 1 of a
@@ -228,20 +281,20 @@ class SlaProjection:
 
     def _evaluate(
         self, ticket: str, recs: Sequence[RecordedEvent], service_recs: Sequence[RecordedEvent]
-    ) -> list[ViewRow]:
+    ) -> tuple[list[ViewRow], TicketSla | None]:
         events: list[Event] = [r.event for r in recs if isinstance(r.event, EventBase)]
         service_events = [r.event for r in service_recs if isinstance(r.event, ServiceEventBase)]
         chosen = self._policy_for(events)
         position = max([r.position for r in recs] + [r.position for r in service_recs])
         if chosen is None:
-            return [_ticket_row(ticket, "no_policy", position, None, None)]
+            return [_ticket_row(ticket, "no_policy", position, None, None)], None
         policy, policy_position = chosen
         position = max(position, policy_position)
         label = f"{policy.id}@{policy.version}"
         try:
             result = evaluate(policy, events, calendars=self.calendars, services=service_events)
         except (SlacoreError, ValueError) as exc:
-            return [_ticket_row(ticket, "error", position, label, str(exc))]
+            return [_ticket_row(ticket, "error", position, label, str(exc))], None
         out = []
         for metric in policy.metrics:
             cycles = result.metrics.get(metric, ())
@@ -269,7 +322,7 @@ class SlaProjection:
                     position=position,
                 )
             )
-        return out
+        return out, result
 
 
 def _ticket_row(

@@ -1,6 +1,8 @@
 """Where an ``SlaProjection`` keeps its rows: one ``ViewRow`` per ticket and metric, the
-service → ticket links, and the projection's position (an ``eventsourcing`` tracking
-record), all written in one transaction of the log's own database.
+service → ticket links, optionally each ticket's full result and canonical events (a
+``StoredTicket``, for the reporting projections fed by ``slacore.projections.feed``), and
+the projection's position (an ``eventsourcing`` tracking record), all written in one
+transaction of the log's own database.
 
 ``MemoryView`` for a ``memory://`` log, ``SQLiteView`` for an SQLite file, and
 ``PostgresView`` (in ``slacore.projections.postgres_view``, imported only for a
@@ -23,7 +25,15 @@ from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 from slacore.log.recorders import MemoryLogRecorder, SQLiteLogRecorder, _sqlite_errors
 from slacore.log.store import EventLog
 
-__all__ = ["COLUMNS", "MemoryView", "SQLiteView", "ViewRow", "ViewStore", "open_view"]
+__all__ = [
+    "COLUMNS",
+    "MemoryView",
+    "SQLiteView",
+    "StoredTicket",
+    "ViewRow",
+    "ViewStore",
+    "open_view",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +68,21 @@ class ViewRow:
 COLUMNS = tuple(f.name for f in fields(ViewRow))
 
 
+@dataclass(frozen=True, slots=True)
+class StoredTicket:
+    """One ticket's latest evaluation as the view stores it (when the projection keeps
+    results): written with its rows, in the same transaction as the position."""
+
+    ticket_id: str
+    result: str | None
+    """``TicketSla.to_json()``; ``None`` when no policy was in force or evaluation failed."""
+    events: str | None
+    """The ticket's canonical events as JSON Lines (``dumps_jsonl``); ``None`` when the
+    projection does not keep events."""
+    applied: int
+    """The position of the chunk that wrote it (the view's position just after)."""
+
+
 class ViewStore(Protocol):
     """Where a projection keeps its rows, links (service → tickets) and position."""
 
@@ -70,10 +95,18 @@ class ViewStore(Protocol):
     def linked_tickets(self, services: Iterable[str]) -> set[str]: ...
 
     def apply(
-        self, rows: Mapping[str, Sequence[ViewRow]], links: Mapping[str, set[str]], position: int
+        self,
+        rows: Mapping[str, Sequence[ViewRow]],
+        links: Mapping[str, set[str]],
+        position: int,
+        stored: Sequence[StoredTicket] = (),
     ) -> None: ...
 
     def rows(self, ticket_id: str | None = None) -> list[ViewRow]: ...
+
+    def stored(self, since: int = 0) -> list[StoredTicket]:
+        """The stored tickets written by chunks after position ``since``, by ticket id."""
+        ...
 
     def clear(self) -> None: ...
 
@@ -108,6 +141,7 @@ class MemoryView(POPOTrackingRecorder):
         self.name = name
         self._rows: dict[str, list[ViewRow]] = {}
         self._links: dict[str, set[str]] = defaultdict(set)
+        self._stored: dict[str, StoredTicket] = {}
 
     def position(self) -> int:
         return self.max_tracking_id(self.name) or 0
@@ -121,7 +155,11 @@ class MemoryView(POPOTrackingRecorder):
             return {t for s in services for t in self._links.get(s, ())}
 
     def apply(
-        self, rows: Mapping[str, Sequence[ViewRow]], links: Mapping[str, set[str]], position: int
+        self,
+        rows: Mapping[str, Sequence[ViewRow]],
+        links: Mapping[str, set[str]],
+        position: int,
+        stored: Sequence[StoredTicket] = (),
     ) -> None:
         with self._database_lock:
             tracking = Tracking(self.name, position)
@@ -131,7 +169,14 @@ class MemoryView(POPOTrackingRecorder):
             for ticket, services in links.items():
                 for s in services:
                     self._links[s].add(ticket)
+            for item in stored:
+                self._stored[item.ticket_id] = item
             self._insert_tracking(tracking)
+
+    def stored(self, since: int = 0) -> list[StoredTicket]:
+        with self._database_lock:
+            return sorted((s for s in self._stored.values() if s.applied > since),
+                          key=lambda s: s.ticket_id)
 
     def rows(self, ticket_id: str | None = None) -> list[ViewRow]:
         with self._database_lock:
@@ -143,6 +188,7 @@ class MemoryView(POPOTrackingRecorder):
         with self._database_lock:
             self._rows.clear()
             self._links.clear()
+            self._stored.clear()
             self._max_tracking_ids.pop(self.name, None)
 
 
@@ -154,6 +200,7 @@ class SQLiteView(SQLiteTrackingRecorder):
         self.name = f"{prefix}_sla_{name}"
         self.table = self.name
         self.links_table = self.name + "_links"
+        self.stored_table = self.name + "_results"
         super().__init__(datastore)
 
     def construct_create_table_statements(self) -> list[str]:
@@ -166,6 +213,10 @@ class SQLiteView(SQLiteTrackingRecorder):
             "PRIMARY KEY (ticket_id, metric)) WITHOUT ROWID",
             f"CREATE TABLE IF NOT EXISTS {self.links_table} (service_id TEXT, "
             "ticket_id TEXT, PRIMARY KEY (service_id, ticket_id)) WITHOUT ROWID",
+            f"CREATE TABLE IF NOT EXISTS {self.stored_table} (ticket_id TEXT PRIMARY KEY, "
+            "result TEXT, events TEXT, applied INTEGER NOT NULL)",
+            f"CREATE INDEX IF NOT EXISTS {self.stored_table}_applied "
+            f"ON {self.stored_table} (applied)",
         ]
         return statements
 
@@ -204,7 +255,11 @@ class SQLiteView(SQLiteTrackingRecorder):
         return out
 
     def apply(
-        self, rows: Mapping[str, Sequence[ViewRow]], links: Mapping[str, set[str]], position: int
+        self,
+        rows: Mapping[str, Sequence[ViewRow]],
+        links: Mapping[str, set[str]],
+        position: int,
+        stored: Sequence[StoredTicket] = (),
     ) -> None:
         def write(c: Any) -> None:
             c.executemany(f"DELETE FROM {self.table} WHERE ticket_id=?", [(t,) for t in rows])
@@ -216,6 +271,10 @@ class SQLiteView(SQLiteTrackingRecorder):
             c.executemany(
                 f"INSERT OR IGNORE INTO {self.links_table} VALUES (?, ?)",
                 [(s, t) for t, services in links.items() for s in services],
+            )
+            c.executemany(
+                f"INSERT OR REPLACE INTO {self.stored_table} VALUES (?, ?, ?, ?)",
+                [(s.ticket_id, s.result, s.events, s.applied) for s in stored],
             )
             self._insert_tracking(c, Tracking(self.name, position))
 
@@ -230,10 +289,19 @@ class SQLiteView(SQLiteTrackingRecorder):
         statement += "ORDER BY ticket_id, metric"
         return [_row(tuple(r)) for r in self._select(statement, params)]
 
+    def stored(self, since: int = 0) -> list[StoredTicket]:
+        return [
+            StoredTicket(*r)
+            for r in self._select(
+                f"SELECT ticket_id, result, events, applied FROM {self.stored_table} "
+                "WHERE applied > ? ORDER BY ticket_id", [since])
+        ]
+
     def clear(self) -> None:
         def write(c: Any) -> None:
             c.execute(f"DELETE FROM {self.table}")
             c.execute(f"DELETE FROM {self.links_table}")
+            c.execute(f"DELETE FROM {self.stored_table}")
             c.execute("DELETE FROM tracking WHERE application_name=?", [self.name])
 
         self._write(write)
