@@ -9,8 +9,6 @@ per test; unreachable → **fail** under ``CI=true``, skip otherwise (as in test
 from __future__ import annotations
 
 import itertools
-import os
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -20,41 +18,8 @@ import pytest
 from slacore.governance import Governance
 from slacore.log import EventLog, open_log
 
-PG_BASE = os.environ.get(
-    "SLACORE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
 _prefixes = itertools.count(1)
 T0 = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() == "true"
-
-
-@pytest.fixture(scope="session")
-def pg_schema_url() -> Iterator[str]:
-    """A PostgreSQL URL with a schema private to this test session."""
-    try:
-        import psycopg
-    except ImportError as exc:  # pragma: no cover
-        if _in_ci():
-            pytest.fail(f"psycopg is not installed: {exc}")
-        pytest.skip(f"psycopg is not installed: {exc}")
-    base = PG_BASE.replace("postgresql+psycopg://", "postgresql://")
-    try:
-        conn = psycopg.connect(base, connect_timeout=3, autocommit=True)
-    except psycopg.Error as exc:
-        message = f"PostgreSQL at {PG_BASE} is unreachable: {exc}".strip()
-        if _in_ci():
-            pytest.fail(message + " (CI=true: the PostgreSQL tests must run)")
-        pytest.skip(message)
-    schema = f"slacore_gov_{uuid.uuid4().hex[:12]}"
-    separator = "&" if "?" in PG_BASE else "?"
-    try:
-        yield f"{PG_BASE}{separator}schema={schema}"
-    finally:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        conn.close()
 
 
 def url_for(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import os
 import random
 import tempfile
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -64,9 +62,6 @@ CALENDARS = {"business": BUSINESS, "apac-business": BUSINESS}
 POLICY = load_policy(ROOT / "examples" / "standard-incident.yaml", calendars=CALENDARS)
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
 AS_OF = T0 + timedelta(days=30)
-PG_BASE = os.environ.get(
-    "SLACORE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
 _prefixes = itertools.count(1)
 
 
@@ -186,35 +181,6 @@ class Flaky(Subscriber):
 
 
 # --------------------------------------------------------------------------- back ends
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() == "true"
-
-
-@pytest.fixture(scope="module")
-def pg_schema_url() -> Iterator[str]:
-    """A PostgreSQL URL with a schema private to this module."""
-    try:
-        import psycopg
-    except ImportError as exc:  # pragma: no cover
-        if _in_ci():
-            pytest.fail(f"psycopg is not installed: {exc}")
-        pytest.skip(f"psycopg is not installed: {exc}")
-    try:
-        conn = psycopg.connect(PG_BASE, connect_timeout=3, autocommit=True)
-    except psycopg.Error as exc:
-        message = f"PostgreSQL at {PG_BASE} is unreachable: {exc}".strip()
-        if _in_ci():
-            pytest.fail(message + " (CI=true: the PostgreSQL tests must run)")
-        pytest.skip(message)
-    schema = f"slacore_feed_{uuid.uuid4().hex[:12]}"
-    separator = "&" if "?" in PG_BASE else "?"
-    try:
-        yield f"{PG_BASE}{separator}schema={schema}"
-    finally:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        conn.close()
 
 
 @pytest.fixture(params=("memory", "sqlite", "postgresql"))

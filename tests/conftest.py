@@ -1,0 +1,51 @@
+"""Fixtures shared by every test package: a PostgreSQL schema private to the test session.
+
+PostgreSQL: ``SLACORE_TEST_POSTGRES_URL`` (default
+``postgresql://postgres@127.0.0.1:5432/test``).  The session works in its own schema
+``slacore_test_<random>`` (dropped at the end); each test package adds its own table
+prefixes.  When the server is unreachable the PostgreSQL tests **fail** if ``CI=true`` and
+are skipped (with the reason) otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+PG_BASE = os.environ.get(
+    "SLACORE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+
+
+def in_ci() -> bool:
+    """Running under CI (``CI=true``): tests that need a service must not skip."""
+    return os.environ.get("CI", "").strip().lower() == "true"
+
+
+@pytest.fixture(scope="session")
+def pg_schema_url() -> Iterator[str]:
+    """A PostgreSQL URL with a schema private to this test session."""
+    try:
+        import psycopg
+    except ImportError as exc:  # pragma: no cover
+        if in_ci():
+            pytest.fail(f"psycopg is not installed: {exc}")
+        pytest.skip(f"psycopg is not installed: {exc}")
+    base = PG_BASE.replace("postgresql+psycopg://", "postgresql://")
+    try:
+        conn = psycopg.connect(base, connect_timeout=3, autocommit=True)
+    except psycopg.Error as exc:
+        message = f"PostgreSQL at {PG_BASE} is unreachable: {exc}".strip()
+        if in_ci():
+            pytest.fail(message + " (CI=true: the PostgreSQL tests must run)")
+        pytest.skip(message)
+    schema = f"slacore_test_{uuid.uuid4().hex[:12]}"
+    separator = "&" if "?" in PG_BASE else "?"
+    try:
+        yield f"{PG_BASE}{separator}schema={schema}"
+    finally:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        conn.close()
