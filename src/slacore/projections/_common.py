@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from slacore.policies import Cycle, TicketSla
 
@@ -124,3 +124,46 @@ def span_end(result: TicketSla, cycle: Cycle) -> datetime:
     if cycle.segments:
         return cycle.segments[-1].end
     return cycle.started_at
+
+
+C = TypeVar("C")
+
+
+class TicketLedger(Generic[C]):
+    """An incremental projection that remembers what each ticket contributed, so that a
+    re-evaluated ticket replaces its old contribution instead of adding to it.
+
+    Subclasses say what a result contributes (``contributions``) and how a contribution is
+    counted in or out (``_apply`` with ``sign`` +1 / -1); ``update``, ``remove`` and ``add``
+    are shared.  ``missing_id`` is the error raised by ``update`` for a result without a
+    ticket id.
+    """
+
+    missing_id: type[Exception] = ValueError
+    tickets: dict[str, list[C]]
+
+    def contributions(self, result: TicketSla) -> list[C]:
+        """What ``result`` adds to the projection."""
+        raise NotImplementedError
+
+    def _apply(self, contributions: list[C], sign: int) -> None:
+        raise NotImplementedError
+
+    def add(self, result: TicketSla) -> None:
+        """Count ``result`` without remembering it (batch use: it cannot be replaced)."""
+        self._apply(self.contributions(result), 1)
+
+    def update(self, result: TicketSla) -> None:
+        """Count ``result`` instead of the previous result of the same ticket."""
+        if result.ticket_id is None:
+            raise self.missing_id("update needs results with a ticket_id")
+        contributions = self.contributions(result)
+        self.remove(result.ticket_id)
+        self.tickets[result.ticket_id] = contributions
+        self._apply(contributions, 1)
+
+    def remove(self, ticket_id: str) -> None:
+        """Withdraw what the ticket contributed (nothing if unknown)."""
+        old = self.tickets.pop(ticket_id, None)
+        if old is not None:
+            self._apply(old, -1)

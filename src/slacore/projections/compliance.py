@@ -36,6 +36,7 @@ from slacore.policies import TicketSla
 from slacore.projections._common import (
     US,
     KeyMaker,
+    TicketLedger,
     group_order,
     plain,
     seconds,
@@ -299,7 +300,7 @@ class _Periods:
         return Period(f"{y:04d}", self._local(y, 1, 1), self._local(y + 1, 1, 1))
 
 
-class ComplianceProjection:
+class ComplianceProjection(TicketLedger[_Contribution]):
     """Compliance kept up to date one ``TicketSla`` at a time.
 
     ``update(result)`` replaces whatever the same ticket contributed before (a re-evaluated
@@ -307,6 +308,8 @@ class ComplianceProjection:
     ``compliance_report`` over the latest result of every ticket (property-tested).  The
     arguments are those of ``compliance_report``.
     """
+
+    missing_id = ComplianceError
 
     def __init__(
         self,
@@ -381,25 +384,6 @@ class ComplianceProjection:
             acc.apply(kind, elapsed, breach, sign)
             if acc.cycles == 0:
                 del accs[(pkey, gkey)]
-
-    def add(self, result: TicketSla) -> None:
-        """Count ``result`` without remembering it (batch use: it cannot be replaced)."""
-        self._apply(self.contributions(result), 1)
-
-    def update(self, result: TicketSla) -> None:
-        """Count ``result`` instead of the previous result of the same ticket."""
-        if result.ticket_id is None:
-            raise ComplianceError("update needs results with a ticket_id")
-        self.remove(result.ticket_id)
-        contributions = self.contributions(result)
-        self.tickets[result.ticket_id] = contributions
-        self._apply(contributions, 1)
-
-    def remove(self, ticket_id: str) -> None:
-        """Withdraw what the ticket contributed (nothing if unknown)."""
-        old = self.tickets.pop(ticket_id, None)
-        if old is not None:
-            self._apply(old, -1)
 
     def _period_order(self, key: str) -> tuple[Any, ...]:
         per = self.by_key[key]

@@ -35,7 +35,12 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, field_serializer
 
 from slacore.policies import TicketSla
-from slacore.projections._common import hashable, order_key, span_end
+from slacore.projections._common import (
+    TicketLedger,
+    hashable,
+    order_key,
+    span_end,
+)
 from slacore.projections.compliance import Period, PeriodUnit, _Periods
 
 _ONE_US = timedelta(microseconds=1)
@@ -107,9 +112,11 @@ class RiskRegister(BaseModel):
 _Contribution = tuple[str, Hashable, str, str, str]
 
 
-class RiskRegisterProjection:
+class RiskRegisterProjection(TicketLedger[_Contribution]):
     """The risk register kept up to date one ``TicketSla`` at a time (see the module
     docstring for the arguments)."""
+
+    missing_id = RiskRegisterError
 
     def __init__(
         self,
@@ -197,24 +204,6 @@ class RiskRegisterProjection:
                     del tickets[ticket]
                 if not tickets:
                     del self.breached_tickets[cell_key]
-
-    def add(self, result: TicketSla) -> None:
-        """Count ``result`` without remembering it (batch use)."""
-        self._apply(self.contributions(result), 1)
-
-    def update(self, result: TicketSla) -> None:
-        """Count ``result`` instead of the ticket's previous result."""
-        contributions = self.contributions(result)
-        assert result.ticket_id is not None
-        self.remove(result.ticket_id)
-        self.tickets[result.ticket_id] = contributions
-        self._apply(contributions, 1)
-
-    def remove(self, ticket_id: str) -> None:
-        """Withdraw the ticket (nothing if unknown)."""
-        old = self.tickets.pop(ticket_id, None)
-        if old is not None:
-            self._apply(old, -1)
 
     def window_periods(self, as_of: datetime) -> list[Period]:
         """The ``window`` periods ending with the one containing ``as_of``, oldest first."""

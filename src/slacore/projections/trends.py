@@ -33,7 +33,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, field_serializer
 
 from slacore.policies import TicketSla
-from slacore.projections._common import KeyMaker, group_order, plain
+from slacore.projections._common import (
+    KeyMaker,
+    TicketLedger,
+    group_order,
+    plain,
+)
 from slacore.projections.compliance import floor_pct
 
 TrendUnit = Literal["hour", "day", "week"]
@@ -224,11 +229,13 @@ class _Slots:
         return [s for s in range(first, last + 1, self.step) if self.exists(s)]
 
 
-class TrendProjection:
+class TrendProjection(TicketLedger[_Contribution]):
     """Trends kept up to date one ``TicketSla`` at a time: ``update(result)`` replaces what
     the ticket contributed, ``remove(ticket_id)`` withdraws it, and ``report()`` equals
     ``trend_report`` over the latest result of every ticket (property-tested).  The
     arguments are those of ``trend_report``."""
+
+    missing_id = TrendError
 
     def __init__(
         self,
@@ -303,25 +310,6 @@ class TrendProjection:
                 c.breached += sign
             if c.empty():
                 del counts[(slot, gkey)]
-
-    def add(self, result: TicketSla) -> None:
-        """Count ``result`` without remembering it (batch use: it cannot be replaced)."""
-        self._apply(self.contributions(result), 1)
-
-    def update(self, result: TicketSla) -> None:
-        """Count ``result`` instead of the previous result of the same ticket."""
-        if result.ticket_id is None:
-            raise TrendError("update needs results with a ticket_id")
-        self.remove(result.ticket_id)
-        contributions = self.contributions(result)
-        self.tickets[result.ticket_id] = contributions
-        self._apply(contributions, 1)
-
-    def remove(self, ticket_id: str) -> None:
-        """Withdraw what the ticket contributed (nothing if unknown)."""
-        old = self.tickets.pop(ticket_id, None)
-        if old is not None:
-            self._apply(old, -1)
 
     def report(self) -> TrendReport:
         """The report over everything counted so far."""
