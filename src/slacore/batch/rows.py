@@ -28,7 +28,7 @@ from slacore.batch.schema import (
 from slacore.clock.instants import EPOCH, ONE_US
 from slacore.errors import InvalidInput, Problem
 from slacore.events import Event, InvalidEvent, parse_event
-from slacore.events.codec import _loads as _codec_loads
+from slacore.events.codec import load_raw as _codec_loads
 
 __all__ = ["InvalidRow", "InvalidTable", "check_columns", "decode_rows", "events_table"]
 

@@ -42,8 +42,10 @@ from slacore.events.upcasting import FORMAT_KEY
 
 __all__ = [
     "canonical_json",
+    "dump_raw",
     "dumps_jsonl",
     "from_json",
+    "load_raw",
     "loads_jsonl",
     "reference_json",
     "to_json",
@@ -249,6 +251,24 @@ def _fast_loads(text: str | bytes) -> Any:
         float_mode="decimal",
         cache_mode="keys",
     )
+
+
+def load_raw(text: str | bytes) -> Any:
+    """The JSON value of ``text`` as slacore reads event JSON (non-integers as exact
+    ``Decimal``s, duplicate keys and NaN refused, key order kept), not validated as an
+    event; ``ValueError`` when it is not such JSON."""
+    try:
+        return _fast_loads(text)
+    except ValueError:
+        return _loads(text)
+
+
+def dump_raw(value: Any) -> str:
+    """The exact JSON text of a value read by ``load_raw`` (key order kept):
+    ``dump_raw(load_raw(to_json(e))) == to_json(e)`` for every event ``e``, whatever the
+    format the text was written in.  For rewriting stored text without re-serialising it
+    through the current models (e.g. removing a personal value)."""
+    return _exact(value)
 
 
 def _shorten(text: str | bytes, limit: int = 80) -> str:

@@ -42,7 +42,8 @@ from decimal import Decimal
 from typing import Any
 
 from slacore.errors import SlacoreError
-from slacore.events import EventBase, TicketOpened, TicketUpdated, to_json
+from slacore.events import EventBase, TicketOpened, TicketUpdated
+from slacore.events.codec import dump_raw, load_raw
 
 __all__ = [
     "CHAIN_FORMAT",
@@ -288,6 +289,33 @@ def redact(event: EventBase, paths: Iterable[str]) -> EventBase:
     return event.model_copy(update=update) if update else event
 
 
+def redact_text(text: str, paths: Iterable[str]) -> str:
+    """The stored JSON ``text`` of an event with its values at ``paths`` reading
+    ``REDACTED``, everything else byte for byte as stored.  Works on the text, not on the
+    current model, so that a stored event written in an older format of its type keeps
+    the public text its leaf was computed from.  Equals ``to_json(redact(event, paths))``
+    for text written by this version (tested)."""
+    paths = set(paths)
+    if not paths:
+        return text
+    raw = load_raw(text)
+    if "actor" in paths and raw.get("actor") is not None:
+        raw["actor"] = REDACTED
+    for name in ("fields", "changes"):
+        values = raw.get(name)
+        if not isinstance(values, dict):
+            continue
+        for key in _TICKET_PERSONAL:
+            if key in paths and values.get(key) is not None:
+                values[key] = REDACTED
+        attributes = values.get("attributes")
+        if isinstance(attributes, dict):
+            for key, value in attributes.items():
+                if value is not None and "attributes." + key in paths:
+                    attributes[key] = REDACTED
+    return dump_raw(raw)
+
+
 @dataclass(frozen=True, slots=True)
 class Sealed:
     """An event's leaf and the salts of its personal values (hex), at ingestion."""
@@ -314,7 +342,7 @@ def seal(
         return Sealed(leaf_hash(position, stream, version, topic, state, b""), None)
     salts = {path: os.urandom(16) for path in personal}
     digests = {path: field_digest(salts[path], path, v) for path, v in personal.items()}
-    public = envelope(recorded, to_json(redact(event, personal)))
+    public = envelope(recorded, redact_text(text, personal))
     leaf = leaf_hash(position, stream, version, topic, public, personal_commitment(digests))
     return Sealed(leaf, {path: s.hex() for path, s in salts.items()})
 

@@ -34,8 +34,8 @@ from eventsourcing.persistence import Notification
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from slacore.errors import SlacoreError
-from slacore.events import EVENT_TYPES, TICKET_FIELDS, EventBase, TicketEventBase, to_json
-from slacore.log.chain import REDACTED, ChainRow, field_digest, personal_values, redact
+from slacore.events import EVENT_TYPES, TICKET_FIELDS, EventBase, TicketEventBase
+from slacore.log.chain import REDACTED, ChainRow, field_digest, personal_values, redact_text
 from slacore.log.records import (
     digest_of,
     event_from_text,
@@ -300,7 +300,7 @@ def _purge_one(
             continue
         removed[path] = field_digest(bytes.fromhex(salts.pop(path)), path, present[path]).hex()
         done.append((event.type, path))
-    new_text = to_json(redact(event, [p for _, p in done]))
+    new_text = redact_text(text, [p for _, p in done])  # the stored text, not re-written
     state = log.mapper.encode_state(state_text(recorded, new_text))
     new_row = ChainRow(
         row.position, row.stream, row.version, row.leaf, row.stream_hash, row.log_hash,

@@ -40,7 +40,7 @@ from slacore.log.chain import (
     log_link,
     personal_commitment,
     personal_values,
-    redact,
+    redact_text,
     seal,
     stream_link,
 )
@@ -160,14 +160,8 @@ def event_leaf(mapper: EventMapper, n: Notification, row: ChainRow) -> bytes:
             digests[path] = bytes.fromhex(removed[path])
         elif path in salts:
             digests[path] = field_digest(bytes.fromhex(salts[path]), path, value)
-    public = state_text(recorded, _public_text(event, present))
+    public = state_text(recorded, redact_text(text, present))
     return leaf_hash(n.id, stream, version, topic, public, personal_commitment(digests))
-
-
-def _public_text(event: Any, present: dict[str, Any]) -> str:
-    from slacore.events import to_json
-
-    return to_json(redact(event, present))
 
 
 def _merged(
