@@ -9,6 +9,7 @@ batch report.
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -351,3 +352,19 @@ def test_projection_equals_batch_in_any_order(events: list[Event], other: list[E
     assert proj.report() == availability_report(events, **kw)
     proj.update("t", other)
     assert proj.report() == batch
+
+
+def test_events_given_as_mappings_count_and_bad_ones_are_refused() -> None:
+    """Nothing is dropped silently: a mapping is parsed like any input, and one that is
+    not an event is an error naming the field, not something to skip."""
+    from slacore.events import to_json
+    from slacore.events.models import InvalidEvent
+    from slacore.projections import AvailabilityProjection
+
+    as_dicts = [json.loads(to_json(e)) for e in MARCH]
+    fed = AvailabilityProjection(start=t(3, 1), end=t(5, 1))
+    for data in as_dicts:
+        fed.add(data)
+    assert fed.report() == report(MARCH)
+    with pytest.raises(InvalidEvent, match="service_id"):
+        fed.add({"type": "outage_started", "event_id": "x", "at": "2026-03-01T00:00:00Z"})

@@ -31,12 +31,14 @@ from slacore.clock.intervals import Span, difference, intersection, normalize, t
 from slacore.errors import InvalidInput, Problem
 from slacore.events import (
     Event,
+    EventBase,
     MaintenanceCancelled,
     MaintenanceScheduled,
     OutageEnded,
     OutageStarted,
     ServiceEventBase,
     canonical_history,
+    parse_event,
 )
 from slacore.projections.compliance import Period, PeriodUnit, _Periods, floor_pct
 from slacore.projections.contracts import CreditBand, MaintenanceMode, select_band
@@ -374,8 +376,11 @@ class AvailabilityProjection:
         self.cache: dict[str, tuple[AvailabilityRow, ...]] = {}
         self.position = 0
 
-    def add(self, event: Event) -> None:
-        """Take one event into account (anything but a service event is ignored)."""
+    def add(self, event: Event | Mapping[str, Any]) -> None:
+        """Take one event into account (a mapping is parsed first, with the usual errors;
+        ticket events are ignored: availability is measured from service events)."""
+        if not isinstance(event, EventBase):
+            event = parse_event(event)
         if not isinstance(event, ServiceEventBase):
             return
         sid = event.service_id

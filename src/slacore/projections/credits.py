@@ -359,8 +359,9 @@ class CreditProjection:
         """Withdraw a ticket's result."""
         self.compliance.remove(ticket_id)
 
-    def add(self, event: Event) -> None:
-        """Take a service event into account (others are ignored)."""
+    def add(self, event: Event | Mapping[str, Any]) -> None:
+        """Take a service event into account (a mapping is parsed first; ticket events
+        are ignored: they reach the credits through ``update``)."""
         for proj in self.availability.values():
             proj.add(event)
 
@@ -381,7 +382,7 @@ class CreditProjection:
 def contract_credits(
     contract: Contract,
     results: Iterable[TicketSla] = (),
-    service_events: Iterable[Event] = (),
+    service_events: Iterable[Event | Mapping[str, Any]] = (),
     *,
     start: datetime,
     end: datetime,

@@ -21,7 +21,14 @@ from pydantic import BaseModel, ConfigDict, field_serializer
 from slacore.clock import BusinessCalendar
 from slacore.clock.instants import to_us
 from slacore.errors import InvalidInput, Problem
-from slacore.events import Event, ServiceEventBase, VendorUptimeReported, canonical_history
+from slacore.events import (
+    Event,
+    EventBase,
+    ServiceEventBase,
+    VendorUptimeReported,
+    canonical_history,
+    parse_event,
+)
 from slacore.projections.availability import MAINTENANCE_MODES, measure, service_timeline
 from slacore.projections.compliance import floor_pct
 from slacore.projections.contracts import CreditBand, MaintenanceMode, select_band
@@ -182,8 +189,11 @@ class UptimeProjection:
             return None if raw is None else self._amount(f"fees.{service}", raw)
         return self._amount("fees", self.fees)
 
-    def add(self, event: Event) -> None:
-        """Take one event into account (only service events matter)."""
+    def add(self, event: Event | Mapping[str, Any]) -> None:
+        """Take one event into account (a mapping is parsed first, with the usual errors;
+        only service events matter)."""
+        if not isinstance(event, EventBase):
+            event = parse_event(event)
         if isinstance(event, ServiceEventBase):
             self.events.setdefault(event.service_id, []).append(event)
             self.cache.pop(event.service_id, None)
