@@ -15,6 +15,7 @@ from slacore.cli.commands.ingest import ingest
 from slacore.cli.commands.policy import validate_policy
 from slacore.cli.commands.replay import replay
 from slacore.cli.commands.report import report
+from slacore.cli.commands.verify import verify
 
 __all__ = ["app", "main"]
 
@@ -36,6 +37,7 @@ app.command("explain")(explain)
 app.command("replay")(replay)
 app.command("at-risk")(at_risk)
 app.command("validate-policy")(validate_policy)
+app.command("verify")(verify)
 
 
 def main() -> None:
