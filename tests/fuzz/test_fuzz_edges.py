@@ -141,8 +141,9 @@ def test_a_bad_batch_leaves_nothing_half_written(tmp_path: Path) -> None:
 @FUZZ
 @given(st.lists(st.one_of(
     st.sampled_from(["ingest", "evaluate", "report", "explain", "replay", "at-risk",
-                     "validate-policy", "--period", "--format", "--as-of", "--store",
-                     "--as-known-at", "--group-by", "--policy", "-x", "--", "nonsense"]),
+                     "validate-policy", "verify", "--checkpoint", "--period", "--format",
+                     "--as-of", "--store", "--as-known-at", "--group-by", "--policy", "-x",
+                     "--", "nonsense"]),
     st.text(max_size=15)), max_size=5))
 def test_junk_command_lines_end_cleanly(args: list[str]) -> None:
     _assert_clean(_cli([a for a in args if "\x00" not in a]))
