@@ -84,8 +84,14 @@ def problems_of(exc: ValidationError, *, branches: Iterable[str] = ()) -> list[P
     chain (``function-before[...]``) in an error's path; users never wrote those keys, so
     the ``branches`` named by the caller and anything with brackets are left out."""
     skip = set(branches)
+    errors = exc.errors(include_url=False)
+    # A list whose items failed also fails its own "at least n items" check (it counts the
+    # items that passed); that follow-on error only repeats the items' errors: drop it.
+    inner = {tuple(err["loc"][:i]) for err in errors for i in range(len(err["loc"]))}
     problems = []
-    for err in exc.errors(include_url=False):
+    for err in errors:
+        if err["type"] == "too_short" and tuple(err["loc"]) in inner:
+            continue
         loc = ".".join(
             str(p) for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p in skip))
         )

@@ -167,3 +167,16 @@ def test_priority_matrix() -> None:
     assert custom.priority("low", "high") == "P3"
     with pytest.raises(ValueError, match="defines urgencies"):
         PriorityMatrix(table={"high": {"high": "P1"}, "low": {"low": "P4"}})
+
+
+def test_a_bad_tier_is_one_problem_not_two() -> None:
+    """pydantic also reports the tier list as "too short" when its only item fails; that
+    follow-on error repeats the real one and is dropped.  An empty list still is an error."""
+    base = {"id": "x", "version": 1, "effective_from": "2026-01-01T00:00:00Z"}
+    metric = {"start": {"on": ["opened"]}, "stop": {"on": ["resolved"]}}
+    with pytest.raises(InvalidPolicy) as bad:
+        parse_policy({**base, "metrics": {"r": {**metric, "targets": [{"target": "4 hours"}]}}})
+    assert [p.field for p in bad.value.problems] == ["metrics.r.targets.0.target"]
+    with pytest.raises(InvalidPolicy) as empty:
+        parse_policy({**base, "metrics": {"r": {**metric, "targets": []}}})
+    assert [p.field for p in empty.value.problems] == ["metrics.r.targets"]
