@@ -702,7 +702,7 @@ class TestLongSpans:
 
 
 # --------------------------------------------------------------------------------------
-# Peer conformance vectors (/work/shared/conformance/VECTORS.md)
+# Peer conformance vectors (conformance/VECTORS.md beside the design notes)
 # --------------------------------------------------------------------------------------
 
 

@@ -1138,7 +1138,7 @@ class TestWholeTicket:
 
 
 # --------------------------------------------------------------------------------------
-# Peer conformance vectors (/work/shared/conformance/VECTORS.md), through evaluate.
+# Peer conformance vectors (conformance/VECTORS.md beside the design notes), through evaluate.
 # Only the vectors about SLA behaviour (pauses, failures, tiers, warnings); the pure
 # calendar arithmetic ones are in tests/clock/test_scenarios.py.
 # --------------------------------------------------------------------------------------
