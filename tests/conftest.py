@@ -1,20 +1,25 @@
-"""Fixtures shared by every test package: a PostgreSQL schema private to the test session.
+"""Fixtures shared by every test package: a PostgreSQL schema private to the test session,
+fresh log URLs on each back end (``url_for``, ``pg_url``, ``db_url``) and ``make_log``.
 
 PostgreSQL: ``SLACORE_TEST_POSTGRES_URL`` (default
 ``postgresql://postgres@127.0.0.1:5432/test``).  The session works in its own schema
-``slacore_test_<random>`` (dropped at the end); each test package adds its own table
-prefixes.  When the server is unreachable the PostgreSQL tests **fail** if ``CI=true`` and
-are skipped (with the reason) otherwise.
+``slacore_test_<random>`` (dropped at the end) and each test in its own table prefix.
+When the server is unreachable the PostgreSQL tests **fail** if ``CI=true`` and are
+skipped (with the reason) otherwise.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+from slacore.log import EventLog, open_log
 
 PG_BASE = os.environ.get(
     "SLACORE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -64,3 +69,48 @@ def _drop_schema(conn: Any, schema: str) -> None:
         tables = ", ".join(f'"{schema}"."{name}"' for name in names[i:i + 200])
         conn.execute(f"DROP TABLE IF EXISTS {tables} CASCADE")
     conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+_prefixes = itertools.count(1)
+
+
+@pytest.fixture
+def pg_url(pg_schema_url: str) -> str:
+    """A PostgreSQL log URL with a table prefix private to this test."""
+    return f"{pg_schema_url}&prefix=t{next(_prefixes)}"
+
+
+@pytest.fixture
+def url_for(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[str], str]:
+    """A fresh log URL on a back end: ``memory``, ``sqlite`` (a file of the test's) or
+    ``postgresql`` (the session schema, a prefix of the test's)."""
+
+    def url(backend: str) -> str:
+        if backend == "memory":
+            return "memory://"
+        if backend == "sqlite":
+            return f"sqlite:///{tmp_path / 'log.db'}"
+        return str(request.getfixturevalue("pg_url"))
+
+    return url
+
+
+@pytest.fixture(params=("sqlite", "postgresql"))
+def db_url(request: pytest.FixtureRequest, url_for: Callable[[str], str]) -> str:
+    """A fresh log URL on each database back end (the ones that persist)."""
+    return url_for(str(request.param))
+
+
+@pytest.fixture
+def make_log() -> Iterator[Callable[..., EventLog]]:
+    """Open logs that are closed after the test."""
+    opened: list[EventLog] = []
+
+    def make(url: str, **kwargs: object) -> EventLog:
+        log = open_log(url, **kwargs)  # type: ignore[arg-type]
+        opened.append(log)
+        return log
+
+    yield make
+    for log in opened:
+        log.close()

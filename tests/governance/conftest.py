@@ -8,26 +8,15 @@ per test; unreachable → **fail** under ``CI=true``, skip otherwise (as in test
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
 from slacore.governance import Governance
-from slacore.log import EventLog, open_log
+from slacore.log import EventLog
 
-_prefixes = itertools.count(1)
 T0 = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
-
-
-def url_for(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if backend == "memory":
-        return "memory://"
-    if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'log.db'}"
-    return f"{request.getfixturevalue('pg_schema_url')}&prefix=g{next(_prefixes)}"
 
 
 class Clock:
@@ -48,29 +37,9 @@ def clock() -> Clock:
 
 
 @pytest.fixture(params=("memory", "sqlite"))
-def log_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def log_url(request: pytest.FixtureRequest, url_for: Callable[[str], str]) -> str:
     """A fresh log URL in memory and in SQLite."""
-    return url_for(str(request.param), request, tmp_path)
-
-
-@pytest.fixture(params=("sqlite", "postgresql"))
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh log URL in SQLite and PostgreSQL."""
-    return url_for(str(request.param), request, tmp_path)
-
-
-@pytest.fixture
-def make_log() -> Iterator[Callable[..., EventLog]]:
-    opened: list[EventLog] = []
-
-    def make(url: str, **kwargs: object) -> EventLog:
-        log = open_log(url, **kwargs)  # type: ignore[arg-type]
-        opened.append(log)
-        return log
-
-    yield make
-    for log in opened:
-        log.close()
+    return url_for(str(request.param))
 
 
 @pytest.fixture

@@ -9,48 +9,23 @@ When the server is unreachable the PostgreSQL tests **fail** if ``CI=true`` and 
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
-from slacore.log import EventLog, open_log
+from slacore.log import EventLog
 
 BACKENDS = ("memory", "sqlite", "postgresql")
-_prefixes = itertools.count(1)
-
-
-@pytest.fixture
-def pg_url(pg_schema_url: str) -> str:
-    """A PostgreSQL log URL with a table prefix private to this test."""
-    return f"{pg_schema_url}&prefix=t{next(_prefixes)}"
-
-
-def url_for(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if backend == "memory":
-        return "memory://"
-    if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'log.db'}"
-    return str(request.getfixturevalue("pg_url"))
-
-
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
 @pytest.fixture
-def log_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def log_url(backend: str, url_for: Callable[[str], str]) -> str:
     """A fresh log URL on each back end."""
-    return url_for(backend, request, tmp_path)
-
-
-@pytest.fixture(params=("sqlite", "postgresql"))
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh log URL on each database back end (the ones that persist)."""
-    return url_for(str(request.param), request, tmp_path)
+    return url_for(backend)
 
 
 class Clock:
@@ -70,21 +45,6 @@ class Clock:
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
-
-
-@pytest.fixture
-def make_log() -> Iterator[Callable[..., EventLog]]:
-    """Open logs that are closed after the test."""
-    opened: list[EventLog] = []
-
-    def make(url: str, **kwargs: object) -> EventLog:
-        log = open_log(url, **kwargs)  # type: ignore[arg-type]
-        opened.append(log)
-        return log
-
-    yield make
-    for log in opened:
-        log.close()
 
 
 @pytest.fixture
