@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
+from slacore.events import EventBase
 from slacore.policies import Cycle, TicketSla
 
 US = timedelta(microseconds=1)
@@ -167,3 +168,27 @@ class TicketLedger(Generic[C]):
         old = self.tickets.pop(ticket_id, None)
         if old is not None:
             self._apply(old, -1)
+
+
+class LogFollower:
+    """An incremental projection that can read its events from the log itself:
+    ``catch_up(log)`` adds every event of the kind ``follows`` stored after ``position``
+    (kept in memory) and returns how many log records it read."""
+
+    follows: ClassVar[type[EventBase]]
+    position: int
+
+    def add(self, event: Any) -> None:
+        """Take one event into account."""
+        raise NotImplementedError
+
+    def catch_up(self, log: Any) -> int:
+        """Add the events of ``log`` (an ``EventLog``) after the last position read; the
+        number of log records read."""
+        n = 0
+        for rec in log.read(self.position):
+            if isinstance(rec.event, self.follows):
+                self.add(rec.event)
+            self.position = rec.position
+            n += 1
+        return n

@@ -40,6 +40,7 @@ from slacore.events import (
     canonical_history,
     parse_event,
 )
+from slacore.projections._common import LogFollower
 from slacore.projections.compliance import Period, PeriodUnit, _Periods, floor_pct
 from slacore.projections.contracts import CreditBand, MaintenanceMode, select_band
 
@@ -335,7 +336,7 @@ class AvailabilityReport(BaseModel):
         return None
 
 
-class AvailabilityProjection:
+class AvailabilityProjection(LogFollower):
     """Availability kept up to date one service event at a time.
 
     ``add(event)`` takes any event (ticket events are ignored; duplicates and conflicts are
@@ -344,6 +345,8 @@ class AvailabilityProjection:
     the log from where it stopped, and ``report()`` equals ``availability_report`` over
     the same events (property-tested).  The arguments are those of
     ``availability_report``."""
+
+    follows = ServiceEventBase
 
     def __init__(
         self,
@@ -404,18 +407,6 @@ class AvailabilityProjection:
         """Forget a service."""
         self.events.pop(service_id, None)
         self.cache.pop(service_id, None)
-
-    def catch_up(self, log: Any) -> int:
-        """Add the events of ``log`` (an ``EventLog``) after the last position read; the
-        number of log records read."""
-        n = 0
-        for rec in log.read(self.position):
-            event = rec.event
-            if isinstance(event, ServiceEventBase):
-                self.add(event)  # type: ignore[arg-type]
-            self.position = rec.position
-            n += 1
-        return n
 
     def timeline(self, service_id: str) -> ServiceTimeline:
         """The service's outages and maintenance windows as known at ``as_of``."""

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, field_serializer
 from slacore.clock.instants import as_duration, from_us, to_us
 from slacore.errors import InvalidInput, Problem
 from slacore.events import Event, TicketEventBase, canonical_history
+from slacore.projections._common import LogFollower
 
 __all__ = [
     "DemandProfile",
@@ -297,10 +298,12 @@ class _Ticket:
     handle: int | None  # µs from the first start event to the first end event after it
 
 
-class StaffingProjection:
+class StaffingProjection(LogFollower):
     """Demand kept up to date one ticket event at a time: ``add(event)``,
     ``update(ticket_id, events)``, ``remove(ticket_id)``; ``profile()`` equals
     ``demand_profile`` over the same events (property-tested)."""
+
+    follows = TicketEventBase
 
     def __init__(
         self,
@@ -335,18 +338,6 @@ class StaffingProjection:
         if isinstance(event, TicketEventBase):
             self.events.setdefault(event.ticket_id, []).append(event)
             self.tickets.pop(event.ticket_id, None)
-
-    def catch_up(self, log: Any) -> int:
-        """Add the events of ``log`` (an ``EventLog``) after the last position read; the
-        number of log records read."""
-        n = 0
-        for rec in log.read(self.position):
-            event = rec.event
-            if isinstance(event, TicketEventBase):
-                self.add(event)  # type: ignore[arg-type]
-            self.position = rec.position
-            n += 1
-        return n
 
     def update(self, ticket_id: str, events: Iterable[Event]) -> None:
         """Replace the events of ``ticket_id``."""

@@ -29,6 +29,7 @@ from slacore.events import (
     canonical_history,
     parse_event,
 )
+from slacore.projections._common import LogFollower
 from slacore.projections.availability import MAINTENANCE_MODES, measure, service_timeline
 from slacore.projections.compliance import floor_pct
 from slacore.projections.contracts import CreditBand, MaintenanceMode, select_band
@@ -130,10 +131,12 @@ class UptimeReport(BaseModel):
         return [r.row() for r in self.items]
 
 
-class UptimeProjection:
+class UptimeProjection(LogFollower):
     """The uptime comparison kept up to date one service event at a time (``add``,
     ``update(service_id, events)``, ``remove(service_id)``); ``report()`` equals
     ``uptime_report`` over the same events (property-tested)."""
+
+    follows = ServiceEventBase
 
     def __init__(
         self,
@@ -197,18 +200,6 @@ class UptimeProjection:
         if isinstance(event, ServiceEventBase):
             self.events.setdefault(event.service_id, []).append(event)
             self.cache.pop(event.service_id, None)
-
-    def catch_up(self, log: Any) -> int:
-        """Add the events of ``log`` (an ``EventLog``) after the last position read; the
-        number of log records read."""
-        n = 0
-        for rec in log.read(self.position):
-            event = rec.event
-            if isinstance(event, ServiceEventBase):
-                self.add(event)  # type: ignore[arg-type]
-            self.position = rec.position
-            n += 1
-        return n
 
     def update(self, service_id: str, events: Iterable[Event]) -> None:
         """Replace the events of ``service_id``."""
