@@ -20,7 +20,9 @@ from slacore.events.models import (
     MaintenanceScheduled,
     OutageEnded,
     OutageStarted,
+    ServiceEventBase,
     Subject,
+    TicketEventBase,
     TicketOpened,
     _parse,
 )
@@ -62,6 +64,7 @@ TYPE_RANK: Final[Mapping[str, int]] = MappingProxyType(
 )
 """Tie-break between events at the same instant (and the same ``seq``): lower first."""
 
+_RANK: Final[dict[str, int]] = dict(TYPE_RANK)
 _UTC = timezone.utc
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=_UTC)
 _ONE_US: Final = timedelta(microseconds=1)
@@ -87,7 +90,7 @@ def sort_key(event: EventBase) -> SortKey:
         utc_microseconds(event.at),
         seq is None,
         0 if seq is None else seq,
-        TYPE_RANK[event.type],
+        _RANK[event.type],
         event.event_id,
     )
 
@@ -318,6 +321,21 @@ def _service_anomalies(events: list[Event]) -> list[Anomaly]:
     return anomalies
 
 
+def _sorted(events: list[Event]) -> list[tuple[int, bool, int, int, str, Event]]:
+    """``events`` in canonical order, each behind its ``sort_key`` (unique: the event id
+    is part of it)."""
+    rank = _RANK
+    try:
+        return sorted(
+            ((e.at - _EPOCH) // _ONE_US, e.seq is None, e.seq or 0, rank[e.type], e.event_id, e)
+            for e in events
+        )
+    except TypeError:  # a naive instant: sort_key names it
+        for e in events:
+            sort_key(e)
+        raise
+
+
 def canonical_history(events: Iterable[Event | Mapping[str, Any]]) -> History:
     """The canonical history of one ticket's (or one service's) events.
 
@@ -327,23 +345,37 @@ def canonical_history(events: Iterable[Event | Mapping[str, Any]]) -> History:
     the history uses the version with the smallest ``canonical_json`` and reports all.
     Events of more than one ticket/service raise ``InvalidHistory``.
     """
-    by_id: dict[str, list[Event]] = {}
-    groups: dict[Subject, list[Event]] = {}
-    for index, item in enumerate(events):
-        event = _parse(item, index=index)
-        by_id.setdefault(event.event_id, []).append(event)
-        groups.setdefault(event.subject, []).append(event)
-    if not by_id:
+    given: list[Event] = [
+        item if isinstance(item, EventBase) else _parse(item, index=index)
+        for index, item in enumerate(events)
+    ]
+    if not given:
         return History(None, ())
-    if len(groups) > 1:
-        raise _mixed(groups)
-    (subject,) = groups
-    chosen, conflicts, duplicates = _resolve(by_id)
-    keyed = sorted((sort_key(e), e) for e in chosen)  # keys are unique: event_id is last
-    chosen = [e for _, e in keyed]
+    subject = given[0].subject
+    same_subject = (
+        {e.ticket_id if isinstance(e, TicketEventBase) else None for e in given}
+        if subject.kind == "ticket"
+        else {e.service_id if isinstance(e, ServiceEventBase) else None for e in given}
+    ) == {subject.id}
+    chosen: list[Event]
+    conflicts: list[Conflict]
+    if same_subject and len({e.event_id for e in given}) == len(given):
+        # the usual case: each event once, all of one subject
+        chosen, conflicts, duplicates = given, [], 0
+    else:
+        by_id: dict[str, list[Event]] = {}
+        groups: dict[Subject, list[Event]] = {}
+        for event in given:
+            by_id.setdefault(event.event_id, []).append(event)
+            groups.setdefault(event.subject, []).append(event)
+        if len(groups) > 1:
+            raise _mixed(groups)
+        chosen, conflicts, duplicates = _resolve(by_id)
+    keyed = _sorted(chosen)
+    chosen = [k[-1] for k in keyed]
     if subject.kind == "ticket":
         anomalies = _ticket_anomalies(subject, chosen)
     else:
         anomalies = _service_anomalies(chosen)
     return History(subject, tuple(chosen), tuple(conflicts), tuple(anomalies), duplicates,
-                   tuple(k[0] for k, _ in keyed))
+                   tuple([k[0] for k in keyed]))

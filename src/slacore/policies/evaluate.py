@@ -17,21 +17,20 @@ from slacore.clock.instants import EPOCH, ONE_US, from_us, to_us
 from slacore.errors import InvalidInput, NeverOpenError, Problem
 from slacore.events import (
     Event,
+    EventBase,
     MaintenanceCancelled,
     MaintenanceScheduled,
     OutageEnded,
     OutageStarted,
     ServiceEventBase,
     TicketEventBase,
-    TicketOpened,
-    TicketUpdated,
     canonical_history,
     parse_event,
     sort_key,
 )
 from slacore.policies.conditions import Condition, fields_of
 from slacore.policies.durations import BusinessDaysBy
-from slacore.policies.model import Metric, Policy, Target
+from slacore.policies.model import Metric, Policy
 from slacore.policies.results import Cycle, CycleState, Segment, SegmentKind, TicketSla, Warning
 
 _UTC = timezone.utc
@@ -110,6 +109,8 @@ def _clip_labelled(spans: list[_Labelled], lo: int, hi: int) -> list[_Labelled]:
     """The parts of labelled spans inside [lo, hi), first label winning where they
     overlap, sorted and disjoint."""
     out: list[_Labelled] = []
+    if not spans:
+        return out
     covered = lo
     for s, e, reason, eid in sorted(spans):
         s, e = max(s, lo, covered), min(e, hi)
@@ -161,13 +162,25 @@ class _Build:
     end_reason: str | None = None
 
 
+_ABSENT: Any = object()  # a field not set at all (conditions tell it from a null field)
+_Outcome = tuple[int, str, str | None]  # tier index, calendar id, pause reason
+
+
 class _Plan:
     """What ``evaluate`` needs to know about one metric, worked out once per policy."""
 
-    __slots__ = ("actions", "fractions", "metric", "relevant", "start", "types")
+    __slots__ = ("actions", "fixed", "fractions", "keep", "memo", "metric", "order",
+                 "policy", "relevant", "start", "types")
 
     def __init__(self, policy: Policy, metric: Metric) -> None:
+        self.policy = policy
         self.metric = metric
+        self.keep = metric.on_target_change == "keep"
+        # Each tier's target in µs, or None when it depends on the cycle's start.
+        self.fixed = tuple(
+            None if isinstance(t.target, BusinessDaysBy) else t.target // ONE_US
+            for t in metric.targets
+        )
         # The fields that can change what the clock does; other changes need no new piece.
         conditions = [metric.pause, metric.run_only_when, *(t.when for t in metric.targets)]
         relevant = set().union(*(fields_of(c) for c in conditions if c is not None))
@@ -176,6 +189,8 @@ class _Plan:
         if metric.exclude:
             relevant.add("service")
         self.relevant = frozenset(relevant)
+        self.order = tuple(sorted(relevant))
+        self.memo: dict[tuple[Any, ...], _Outcome] = {}
         # For a running cycle: per event type, the triggers to try in precedence order.
         actions: dict[str, list[tuple[str, Condition | None]]] = {}
         for name in ("cancel", "stop", "reset"):
@@ -189,6 +204,48 @@ class _Plan:
         # event matters only through the fields it changes.
         self.types = frozenset({*actions, *metric.start.on, "reopened"})
         self.fractions = [(i, f.numerator, f.denominator) for i, f in enumerate(metric.warn_at)]
+
+    def outcome(self, fields: Mapping[str, Any]) -> _Outcome:
+        """What the clock does under these fields: the tier that applies, its calendar,
+        and why it does not count (``None`` when it counts)."""
+        key = tuple([fields.get(name, _ABSENT) for name in self.order])
+        found = self.memo.get(key)
+        if found is None:
+            found = self._outcome(fields)
+            # Remember only keys whose equality is exact (``1 == True == Decimal(1)``
+            # would otherwise share a reason text that quotes the value).
+            if all(v.__class__ is str or v is None or v is _ABSENT for v in key):
+                if len(self.memo) >= 4096:
+                    self.memo.clear()
+                self.memo[key] = found
+        return found
+
+    def _outcome(self, fields: Mapping[str, Any]) -> _Outcome:
+        metric = self.metric
+        tier = self.tier(fields)
+        paused: str | None = None
+        if metric.pause is not None and metric.pause.matches(fields):
+            paused = f"paused: {_describe(metric.pause, fields)}"
+        elif metric.run_only_when is not None and not metric.run_only_when.matches(fields):
+            paused = f"not running: {_describe(metric.run_only_when, fields)}"
+        return tier, self.calendar_id(tier, fields), paused
+
+    def tier(self, fields: Mapping[str, Any]) -> int:
+        """The index of the first tier whose condition holds."""
+        for i, tier in enumerate(self.metric.targets):
+            if tier.when is None or tier.when.matches(fields):
+                return i
+        raise AssertionError("tiers always end with a default")  # pragma: no cover
+
+    def calendar_id(self, tier_index: int, fields: Mapping[str, Any]) -> str:
+        """The calendar a tier's clock runs on under these fields (follow-the-sun)."""
+        tier = self.metric.targets[tier_index]
+        if tier.calendar is not None:
+            return tier.calendar
+        group = fields.get("assignment_group")
+        if isinstance(group, str) and group in self.policy.calendar_by_group:
+            return self.policy.calendar_by_group[group]
+        return self.policy.calendar
 
 
 class _Compiled:
@@ -239,46 +296,33 @@ class _Evaluator:
 
     # -- what the clock is doing under the current fields
 
-    def _tier(self, fields: Mapping[str, Any]) -> int:
-        for i, tier in enumerate(self.metric.targets):
-            if tier.when is None or tier.when.matches(fields):
-                return i
-        raise AssertionError("tiers always end with a default")  # pragma: no cover
-
-    def _calendar_id(self, tier: Target, fields: Mapping[str, Any]) -> str:
-        if tier.calendar is not None:
-            return tier.calendar
-        group = fields.get("assignment_group")
-        if isinstance(group, str) and group in self.policy.calendar_by_group:
-            return self.policy.calendar_by_group[group]
-        return self.policy.calendar
-
-    def _target_us(self, tier: Target, calendar: str, cycle_start: int) -> int:
-        target = tier.target
-        if isinstance(target, BusinessDaysBy):
-            return _relative_target(self.calendars[calendar], cycle_start, target)
-        return target // ONE_US
+    def _outcome(self, fields: Mapping[str, Any], prev: _Piece | None) -> _Outcome:
+        plan = self.plan
+        tier_index, calendar, paused = plan.outcome(fields)
+        if prev is not None and plan.keep and prev.tier != tier_index:
+            tier_index = prev.tier
+            calendar = plan.calendar_id(tier_index, fields)
+        return tier_index, calendar, paused
 
     def _piece(
-        self, at: int, event_id: str, fields: Mapping[str, Any], cycle: _Build
+        self,
+        at: int,
+        event_id: str,
+        fields: Mapping[str, Any],
+        cycle: _Build,
+        outcome: _Outcome | None = None,
     ) -> _Piece:
-        metric = self.metric
+        plan = self.plan
         prev = cycle.pieces[-1] if cycle.pieces else None
-        if prev is not None and metric.on_target_change == "keep":
-            tier_index = prev.tier
-        else:
-            tier_index = self._tier(fields)
-        tier = metric.targets[tier_index]
-        calendar = self._calendar_id(tier, fields)
+        tier_index, calendar, paused = outcome or self._outcome(fields, prev)
         if prev is not None and prev.tier == tier_index and prev.calendar == calendar:
             target = prev.target
         else:
-            target = self._target_us(tier, calendar, cycle.start)
-        paused: str | None = None
-        if metric.pause is not None and metric.pause.matches(fields):
-            paused = f"paused: {_describe(metric.pause, fields)}"
-        elif metric.run_only_when is not None and not metric.run_only_when.matches(fields):
-            paused = f"not running: {_describe(metric.run_only_when, fields)}"
+            fixed = plan.fixed[tier_index]
+            target = fixed if fixed is not None else _relative_target(
+                self.calendars[calendar], cycle.start,
+                plan.metric.targets[tier_index].target,  # type: ignore[arg-type]
+            )
         # The event to blame for a stretch is the one that began it: a pause keeps the
         # event that paused the clock, counting keeps the event that (re)started it.
         pause_event, cause = None, event_id
@@ -290,7 +334,8 @@ class _Evaluator:
             prev is not None
             and paused is None
             and prev.paused is None
-            and (prev.tier, prev.calendar) == (tier_index, calendar)
+            and prev.tier == tier_index
+            and prev.calendar == calendar
         ):
             cause = prev.cause_event
         return _Piece(at, paused, pause_event, cause, tier_index, target, calendar,
@@ -333,7 +378,14 @@ class _Evaluator:
                 return
             if self.relevant.isdisjoint(changed):
                 return  # nothing the clock depends on changed
-            piece = self._piece(at, eid, fields, cycle)
+            prev = cycle.pieces[-1]
+            outcome = self._outcome(fields, prev)
+            if (
+                outcome == (prev.tier, prev.calendar, prev.paused)
+                and prev.service == fields.get("service")
+            ):
+                return  # changed, but to values that change nothing about the clock
+            piece = self._piece(at, eid, fields, cycle, outcome)
             if m.on_target_change == "restart" and piece.tier != cycle.pieces[-1].tier:
                 self._end(at, eid, etype, "cancelled",
                           f"restarted: target changed by {etype} ({eid})")
@@ -400,6 +452,19 @@ def _wall_us(day: date, minute: int, zone: Any) -> int:
 _Seg = tuple[int, int, SegmentKind, str, str | None, str, int]  # + target of the piece
 
 
+_REASONS: dict[str, tuple[str, str]] = {}
+
+
+def _reasons(cal_id: str) -> tuple[str, str]:
+    """The reasons shown for closed and for counted time on a calendar."""
+    found = _REASONS.get(cal_id)
+    if found is None:
+        if len(_REASONS) >= 1024:
+            _REASONS.clear()
+        found = _REASONS[cal_id] = (f"outside the hours of {cal_id}", f"counting on {cal_id}")
+    return found
+
+
 def _segments(
     build: _Build,
     end: int,
@@ -408,51 +473,59 @@ def _segments(
     windows: tuple[dict[str, list[_Labelled]], dict[str, list[_Labelled]]],
 ) -> list[_Seg]:
     out: list[_Seg] = []
+    append = out.append
     pieces = build.pieces
+    last = len(pieces) - 1
+    maintenance = "maintenance" in metric.exclude
+    outage = "outage" in metric.exclude
     for k, piece in enumerate(pieces):
         lo = piece.lo
-        hi = pieces[k + 1].lo if k + 1 < len(pieces) else end
+        hi = pieces[k + 1].lo if k < last else end
         if hi <= lo:
             continue
+        mark = len(out)
         cal_id, target = piece.calendar, piece.target
         if piece.paused is not None:
-            out.append((lo, hi, "paused", piece.paused, piece.pause_event, cal_id, target))
-            continue
-        labelled: list[_Labelled] = []
-        if isinstance(piece.service, str):
-            if "maintenance" in metric.exclude:
-                labelled += windows[0].get(piece.service, [])
-            if "outage" in metric.exclude:
-                labelled += windows[1].get(piece.service, [])
-        excluded = _clip_labelled(labelled, lo, hi) if labelled else []
-        timeline = calendars[cal_id].timeline
-        cursor = lo
-        for s, e, reason, eid in [*excluded, (hi, hi, "", "")]:
-            if cursor < s:  # a stretch with no exclusion: counted where open, else closed
-                for os_, oe in timeline.spans(cursor, s):
-                    if cursor < os_:
-                        out.append((cursor, os_, "closed", f"outside the hours of {cal_id}",
-                                    None, cal_id, target))
-                    out.append((os_, oe, "counted", f"counting on {cal_id}",
-                                piece.cause_event, cal_id, target))
-                    cursor = oe
-                if cursor < s:
-                    out.append((cursor, s, "closed", f"outside the hours of {cal_id}",
-                                None, cal_id, target))
-            if s < e:
-                out.append((s, e, "excluded", f"excluded: {reason}", eid, cal_id, target))
-            cursor = max(cursor, e)
-    merged: list[_Seg] = []
-    for seg in out:
-        if merged:
-            p = merged[-1]
-            if p[1] == seg[0] and p[2:4] == seg[2:4] and p[5:] == seg[5:] and (
-                seg[2] == "closed" or p[4] == seg[4]
+            append((lo, hi, "paused", piece.paused, piece.pause_event, cal_id, target))
+        else:
+            closed, counting = _reasons(cal_id)
+            cause = piece.cause_event
+            timeline = calendars[cal_id].timeline
+            labelled: list[_Labelled] = []
+            if isinstance(piece.service, str):
+                if maintenance:
+                    labelled += windows[0].get(piece.service, [])
+                if outage:
+                    labelled += windows[1].get(piece.service, [])
+            cursor = lo
+            for s, e, reason, eid in [*_clip_labelled(labelled, lo, hi), (hi, hi, "", "")]:
+                if cursor < s:  # a stretch with no exclusion: counted where open, else closed
+                    for os_, oe in timeline.spans(cursor, s):
+                        if cursor < os_:
+                            append((cursor, os_, "closed", closed, None, cal_id, target))
+                        append((os_, oe, "counted", counting, cause, cal_id, target))
+                        cursor = oe
+                    if cursor < s:
+                        append((cursor, s, "closed", closed, None, cal_id, target))
+                if s < e:
+                    append((s, e, "excluded", f"excluded: {reason}", eid, cal_id, target))
+                cursor = max(cursor, e)
+        # Within a piece, touching segments always differ; across a piece boundary they
+        # merge when they look the same (closed hours merge whatever event came between).
+        if 0 < mark < len(out):
+            p, seg = out[mark - 1], out[mark]
+            if (
+                p[1] == seg[0] and p[2] == seg[2] and p[3] == seg[3] and p[5] == seg[5]
+                and p[6] == seg[6] and (seg[2] == "closed" or p[4] == seg[4])
             ):
-                merged[-1] = (p[0], seg[1], *p[2:])
-                continue
-        merged.append(seg)
-    return merged
+                out[mark - 1] = (p[0], seg[1], *p[2:])
+                del out[mark]
+    return out
+
+
+def _thresholds(fractions: list[tuple[int, int, int]], target: int) -> list[tuple[int, int]]:
+    """Each warning's index and the elapsed µs that reaches it: ceil(f * target), exactly."""
+    return [(f, -(-num * target // den)) for f, num, den in fractions]
 
 
 def _reached(segs: list[_Seg], target: int) -> int:
@@ -505,50 +578,53 @@ def _cycle(
     if build.stop is not None:
         end = build.stop
     segs = _segments(build, end, metric, calendars, windows)
-    # Walk the pieces and counted segments in time order: breach, reach and warnings.
+    # Walk the counted segments in time order (each carries the target of its piece):
+    # breach, warnings and the totals.
     cum = paused = excluded = 0
     breached_at: int | None = None
     warned: dict[int, int] = {}  # index in warn_at -> instant first reached
-    last_target = build.pieces[-1].target
     fractions = plan.fractions
-
-    def threshold(num: int, den: int, target: int) -> int:
-        return -(-num * target // den)  # ceil(f * target), exactly
-
-    def at_target(t: int, target: int) -> None:
-        nonlocal breached_at
-        # A breach lasts while elapsed stays above the target in force; only a new
-        # target can end it.
-        if cum <= target:
-            breached_at = None
-        elif breached_at is None:
-            breached_at = t
-        for f, num, den in fractions:
-            if f not in warned and cum >= threshold(num, den, target):
-                warned[f] = t
-
+    wanted = len(fractions)
     current = build.pieces[0].target
-    at_target(build.start, current)
+    needed = _thresholds(fractions, current) if fractions else []
+    for f, n in needed:
+        if n <= 0:  # a zero target is reached at the start
+            warned[f] = build.start
     for s, e, kind, _, _, cal_id, target in segs:
         if target != current:  # a new piece brought a new target
             current = target
-            at_target(s, target)
-        length = e - s
+            needed = _thresholds(fractions, target) if fractions else []
+            # A breach lasts while elapsed stays above the target in force; only a new
+            # target can end it.
+            if cum <= target:
+                breached_at = None
+            elif breached_at is None:
+                breached_at = s
+            for f, n in needed:
+                if f not in warned and cum >= n:
+                    warned[f] = s
         if kind == "counted":
+            length = e - s
             if breached_at is None and cum + length > target:
                 breached_at = s + max(target - cum, 0)
-            for f, num, den in fractions:
-                if f not in warned:
-                    needed = threshold(num, den, target)
-                    if cum + length >= needed:
-                        warned[f] = s + max(needed - cum, 0)
+            if len(warned) < wanted:
+                for f, n in needed:
+                    if f not in warned and cum + length >= n:
+                        warned[f] = s + max(n - cum, 0)
             cum += length
         elif kind == "paused":
             paused += calendars[cal_id].timeline.elapsed(s, e)
         elif kind == "excluded":
             excluded += calendars[cal_id].timeline.elapsed(s, e)
-    at_target(end, last_target)
     last = build.pieces[-1]
+    last_target = last.target
+    if cum <= last_target:
+        breached_at = None
+    elif breached_at is None:
+        breached_at = end
+    for f, n in _thresholds(fractions, last_target):
+        if f not in warned and cum >= n:
+            warned[f] = end
     due_at = _reached(segs, last_target) if cum >= last_target else None
     if due_at is None:
         try:
@@ -561,27 +637,26 @@ def _cycle(
     else:
         state = "paused" if last.paused is not None else "running"
     return Cycle(
-        metric=metric_id,
-        index=index,
-        started_at=utc[build.start],
-        stopped_at=None if build.stop is None else utc[build.stop],
-        state=state,
-        end_reason=build.end_reason,
-        target=ONE_US * last_target,
-        tier=last.tier,
-        calendar=last.calendar,
-        elapsed=ONE_US * cum,
-        paused=ONE_US * paused,
-        excluded=ONE_US * excluded,
-        breached=breached_at is not None,
-        breached_at=None if breached_at is None else utc[breached_at],
-        due_at=None if due_at is None else utc[due_at],
-        warnings=tuple(
-            Warning(metric.warn_at[i], utc[t]) for i, t in sorted(warned.items())
-        ),
-        segments=_public(segs, utc),
-        start_event_id=build.start_event,
-        stop_event_id=build.stop_event,
+        metric_id,
+        index,
+        utc[build.start],
+        None if build.stop is None else utc[build.stop],
+        state,
+        build.end_reason,
+        ONE_US * last_target,
+        last.tier,
+        last.calendar,
+        ONE_US * cum,
+        ONE_US * paused,
+        ONE_US * excluded,
+        breached_at is not None,
+        None if breached_at is None else utc[breached_at],
+        None if due_at is None else utc[due_at],
+        tuple(Warning(metric.warn_at[i], utc[t]) for i, t in sorted(warned.items()))
+        if warned else (),
+        lambda: _public(segs, utc),
+        build.start_event,
+        build.stop_event,
     )
 
 
@@ -641,8 +716,7 @@ def evaluate(
     compiled = _compiled(policy)
     cals = _resolve_calendars(compiled, calendars)
     as_of_us = None if as_of is None else to_us(as_of, "as_of")
-    parsed = [e if isinstance(e, TicketEventBase | ServiceEventBase) else parse_event(e)
-              for e in events]
+    parsed = [e if isinstance(e, EventBase) else parse_event(e) for e in events]
     if as_of_us is not None:
         parsed = [e for e in parsed if to_us(e.at, "at") <= as_of_us]
     history = canonical_history(parsed)
@@ -660,14 +734,15 @@ def evaluate(
     last_at: int | None = None
     for event, at in zip(history.events, history.instants, strict=True):
         last_at = at
-        changed: frozenset[str] = _NOTHING
-        if isinstance(event, TicketOpened):
-            changed = _apply(fields, event.fields)
-        elif isinstance(event, TicketUpdated):
-            changed = _apply(fields, event.changes)
         etype = event.type
+        if etype == "updated":
+            changed = _apply(fields, event.changes)  # type: ignore[union-attr]
+        elif etype == "opened":
+            changed = _apply(fields, event.fields)  # type: ignore[union-attr]
+        else:
+            changed = _NOTHING
         for runner in steppers:
-            if etype in runner.types or not runner.relevant.isdisjoint(changed):
+            if etype in runner.types or (changed and not runner.relevant.isdisjoint(changed)):
                 runner.step(at, event, fields, changed)
     end = as_of_us if as_of_us is not None else last_at
     metrics: dict[str, tuple[Cycle, ...]] = {}

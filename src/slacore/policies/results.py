@@ -10,7 +10,8 @@ microseconds, every field kept) for stores.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import FrozenInstanceError, dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -84,7 +85,13 @@ class Warning:
         return {"threshold": str(self.threshold), "at": _iso(self.at)}
 
 
-@dataclass(frozen=True, slots=True)
+_CYCLE_FIELDS = (
+    "metric", "index", "started_at", "stopped_at", "state", "end_reason", "target", "tier",
+    "calendar", "elapsed", "paused", "excluded", "breached", "breached_at", "due_at",
+    "warnings", "segments", "start_event_id", "stop_event_id",
+)
+
+
 class Cycle:
     """One run of a metric's clock, from its start to its stop (or to ``as_of``).
 
@@ -93,7 +100,18 @@ class Cycle:
     ``breached_at`` is the instant after which elapsed exceeded the target, ``due_at``
     the instant elapsed reaches the target (projected from the state at the end of the
     evaluated span when not yet reached; it moves while the clock is paused).
+
+    Immutable, compared and hashed field by field like a frozen dataclass.  ``segments``
+    may be given as a tuple or, by ``evaluate``, as a function that builds them: they
+    are then made on first access (most consumers read only the numbers).
     """
+
+    __slots__ = (*(f for f in _CYCLE_FIELDS if f != "segments"), "_segments")
+    __match_args__ = (
+        "metric", "index", "started_at", "stopped_at", "state", "end_reason", "target",
+        "tier", "calendar", "elapsed", "paused", "excluded", "breached", "breached_at",
+        "due_at", "warnings", "segments", "start_event_id", "stop_event_id",
+    )
 
     metric: str
     index: int
@@ -111,9 +129,85 @@ class Cycle:
     breached_at: datetime | None
     due_at: datetime | None
     warnings: tuple[Warning, ...]
-    segments: tuple[Segment, ...]
+    _segments: tuple[Segment, ...] | Callable[[], tuple[Segment, ...]]
     start_event_id: str
     stop_event_id: str | None
+
+    def __init__(
+        self,
+        metric: str,
+        index: int,
+        started_at: datetime,
+        stopped_at: datetime | None,
+        state: CycleState,
+        end_reason: str | None,
+        target: timedelta,
+        tier: int,
+        calendar: str,
+        elapsed: timedelta,
+        paused: timedelta,
+        excluded: timedelta,
+        breached: bool,
+        breached_at: datetime | None,
+        due_at: datetime | None,
+        warnings: tuple[Warning, ...],
+        segments: tuple[Segment, ...] | Callable[[], tuple[Segment, ...]],
+        start_event_id: str,
+        stop_event_id: str | None,
+    ) -> None:
+        put = object.__setattr__
+        put(self, "metric", metric)
+        put(self, "index", index)
+        put(self, "started_at", started_at)
+        put(self, "stopped_at", stopped_at)
+        put(self, "state", state)
+        put(self, "end_reason", end_reason)
+        put(self, "target", target)
+        put(self, "tier", tier)
+        put(self, "calendar", calendar)
+        put(self, "elapsed", elapsed)
+        put(self, "paused", paused)
+        put(self, "excluded", excluded)
+        put(self, "breached", breached)
+        put(self, "breached_at", breached_at)
+        put(self, "due_at", due_at)
+        put(self, "warnings", warnings)
+        put(self, "_segments", segments)
+        put(self, "start_event_id", start_event_id)
+        put(self, "stop_event_id", stop_event_id)
+
+    @property
+    def segments(self) -> tuple[Segment, ...]:
+        """The spans of the cycle, in time order, that explain every number of it."""
+        value = self._segments
+        if callable(value):
+            value = value()
+            object.__setattr__(self, "_segments", value)
+        return value
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in _CYCLE_FIELDS)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in _CYCLE_FIELDS)
+        return f"Cycle({inner})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Cycle, self._values())
 
     @property
     def met(self) -> bool | None:
