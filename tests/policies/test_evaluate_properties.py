@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +17,7 @@ from slacore.testing.profiles import examples
 from slacore.testing.sla_strategies import SlaCase, sla_cases
 
 US = timedelta(microseconds=1)
+EVALUATE = importlib.import_module("slacore.policies.evaluate")  # the module, not the function
 SETTINGS = settings(max_examples=examples(150), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
@@ -125,3 +128,19 @@ def test_breached_at_is_where_elapsed_passes_the_target(case: SlaCase) -> None:
             assert after.breached
             assert after.breached_at == cycle.breached_at
             assert after.elapsed == after.target + US
+
+
+@SETTINGS
+@given(sla_cases(), st.integers(0, 3))
+def test_counting_by_pieces_equals_counting_by_segments(case: SlaCase, cut: int) -> None:
+    """Without exclusions the numbers are counted piece by piece on the calendar tables;
+    walking the explanatory segments instead must give every number identically."""
+    instants = sorted(parse_event(e).at for e in case.events)
+    as_of = instants[min(cut, len(instants) - 1)] + timedelta(minutes=37 * cut)
+    options: list[dict[str, Any]] = [{}, {"as_of": as_of}]
+    for kw in options:
+        by_pieces = run(case, **kw)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(EVALUATE, "_excludes", lambda *_: True)
+            by_segments = run(case, **kw)
+        assert by_pieces == by_segments

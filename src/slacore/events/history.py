@@ -326,10 +326,12 @@ def _sorted(events: list[Event]) -> list[tuple[int, bool, int, int, str, Event]]
     is part of it)."""
     rank = _RANK
     try:
-        return sorted(
+        keyed = [
             ((e.at - _EPOCH) // _ONE_US, e.seq is None, e.seq or 0, rank[e.type], e.event_id, e)
             for e in events
-        )
+        ]
+        keyed.sort()
+        return keyed
     except TypeError:  # a naive instant: sort_key names it
         for e in events:
             sort_key(e)

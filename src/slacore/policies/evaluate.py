@@ -72,10 +72,15 @@ def _describe(cond: Condition, fields: Mapping[str, Any]) -> str:
 _Labelled = tuple[int, int, str, str]  # start, end, reason, event id
 
 
+_FAR = (datetime.max.replace(tzinfo=_UTC) - EPOCH) // ONE_US  # the end of time, in µs
+
+
 def _service_windows(
-    events: Iterable[ServiceEventBase],
+    events: list[ServiceEventBase],
 ) -> tuple[dict[str, list[_Labelled]], dict[str, list[_Labelled]]]:
     """Maintenance windows and outages per service, from canonical service events."""
+    if not events:
+        return {}, {}
     maintenance: dict[str, dict[str, _Labelled]] = {}
     outages: dict[str, list[_Labelled]] = {}
     open_outages: dict[tuple[str, str | None], tuple[int, str]] = {}
@@ -96,9 +101,8 @@ def _service_windows(
                 outages.setdefault(sid, []).append(
                     (begun[0], to_us(ev.at, "at"), f"outage of service {sid!r}", begun[1])
                 )
-    far = (datetime.max.replace(tzinfo=_UTC) - EPOCH) // ONE_US
     for (sid, _), (start, eid) in open_outages.items():  # still down: to the end of time
-        outages.setdefault(sid, []).append((start, far, f"outage of service {sid!r}", eid))
+        outages.setdefault(sid, []).append((start, _FAR, f"outage of service {sid!r}", eid))
     return (
         {sid: sorted(ws.values()) for sid, ws in maintenance.items()},
         {sid: sorted(os) for sid, os in outages.items()},
@@ -528,17 +532,6 @@ def _thresholds(fractions: list[tuple[int, int, int]], target: int) -> list[tupl
     return [(f, -(-num * target // den)) for f, num, den in fractions]
 
 
-def _reached(segs: list[_Seg], target: int) -> int:
-    """The first instant the counted time of ``segs`` reaches ``target`` (it does)."""
-    cum = 0
-    for s, e, kind, *_ in segs:
-        if kind == "counted":
-            if cum + e - s >= target:
-                return s + max(target - cum, 0)
-            cum += e - s
-    return segs[0][0] if segs else 0
-
-
 class _Instants(dict[int, datetime]):
     """Epoch µs → aware UTC datetime, remembered for one evaluation (segment boundaries
     repeat: one segment's end is the next one's start)."""
@@ -564,6 +557,124 @@ def _public(segs: list[_Seg], utc: _Instants) -> tuple[Segment, ...]:
     return tuple(out)
 
 
+class _Tally:
+    """The numbers of a cycle, as its counted time is walked in order."""
+
+    __slots__ = ("breached_at", "cum", "current", "due_at", "excluded", "needed",
+                 "paused", "warned")
+
+    def __init__(
+        self, build: _Build, fractions: list[tuple[int, int, int]], last_target: int
+    ) -> None:
+        self.cum = self.paused = self.excluded = 0
+        self.breached_at: int | None = None
+        # the first instant elapsed reaches the final target (a zero one at the start)
+        self.due_at: int | None = build.start if last_target <= 0 else None
+        self.warned: dict[int, int] = {}  # index in warn_at -> instant first reached
+        self.current = build.pieces[0].target
+        self.needed = _thresholds(fractions, self.current) if fractions else []
+        for f, n in self.needed:
+            if n <= 0:  # a zero target is reached at the start
+                self.warned[f] = build.start
+
+    def new_target(self, at: int, target: int, fractions: list[tuple[int, int, int]]) -> None:
+        """A piece starting at ``at`` brought a new target."""
+        self.current = target
+        self.needed = _thresholds(fractions, target) if fractions else []
+        # A breach lasts while elapsed stays above the target in force; only a new target
+        # can end it.
+        if self.cum <= target:
+            self.breached_at = None
+        elif self.breached_at is None:
+            self.breached_at = at
+        for f, n in self.needed:
+            if f not in self.warned and self.cum >= n:
+                self.warned[f] = at
+
+
+def _walk_segments(
+    tally: _Tally, segs: list[_Seg], plan: _Plan, last_target: int,
+    calendars: Mapping[str, BusinessCalendar],
+) -> None:
+    """Count a cycle from its segments (needed when exclusions cut its pieces)."""
+    fractions = plan.fractions
+    warned = tally.warned
+    for s, e, kind, _, _, cal_id, target in segs:
+        if target != tally.current:
+            tally.new_target(s, target, fractions)
+        if kind == "counted":
+            cum, length = tally.cum, e - s
+            if tally.breached_at is None and cum + length > target:
+                tally.breached_at = s + max(target - cum, 0)
+            for f, n in tally.needed:
+                if f not in warned and cum + length >= n:
+                    warned[f] = s + max(n - cum, 0)
+            if tally.due_at is None and cum + length >= last_target:
+                tally.due_at = s + last_target - cum  # > 0 while not reached
+            tally.cum = cum + length
+        elif kind == "paused":
+            tally.paused += calendars[cal_id].timeline.elapsed(s, e)
+        elif kind == "excluded":
+            tally.excluded += calendars[cal_id].timeline.elapsed(s, e)
+
+
+def _walk_pieces(
+    tally: _Tally, build: _Build, end: int, plan: _Plan, last_target: int,
+    calendars: Mapping[str, BusinessCalendar],
+) -> None:
+    """Count a cycle piece by piece on the calendars' tables (no exclusions): the same
+    numbers as walking its segments, without building them."""
+    fractions = plan.fractions
+    warned = tally.warned
+    pieces = build.pieces
+    last = len(pieces) - 1
+    for k, piece in enumerate(pieces):
+        lo = piece.lo
+        hi = pieces[k + 1].lo if k < last else end
+        if hi <= lo:
+            continue
+        target = piece.target
+        if target != tally.current:
+            tally.new_target(lo, target, fractions)
+        timeline = calendars[piece.calendar].timeline
+        if piece.paused is not None:
+            tally.paused += timeline.elapsed(lo, hi)
+            continue
+        cum, length = tally.cum, timeline.elapsed(lo, hi)
+        if length <= 0:
+            continue
+        # The first counted instant past ``d`` more µs: inside an open span, or the start
+        # of the next one when ``d`` ends exactly where a span closes.
+        if tally.breached_at is None and cum + length > target:
+            d = target - cum
+            tally.breached_at = timeline.next_open(
+                timeline.forward(lo, d) if d > 0 else lo)
+        # The first instant counted time reaches ``d`` more µs.
+        for f, n in tally.needed:
+            if f not in warned and cum + length >= n:
+                d = n - cum
+                warned[f] = timeline.forward(lo, d) if d > 0 else timeline.next_open(lo)
+        if tally.due_at is None and cum + length >= last_target:
+            tally.due_at = timeline.forward(lo, last_target - cum)  # > 0 while not reached
+        tally.cum = cum + length
+
+
+def _excludes(
+    build: _Build, metric: Metric,
+    windows: tuple[dict[str, list[_Labelled]], dict[str, list[_Labelled]]],
+) -> bool:
+    """Some piece of the cycle may lose time to an exclusion."""
+    lists = []
+    if "maintenance" in metric.exclude:
+        lists.append(windows[0])
+    if "outage" in metric.exclude:
+        lists.append(windows[1])
+    return any(
+        isinstance(p.service, str) and any(w.get(p.service) for w in lists)
+        for p in build.pieces
+    ) if any(lists) else False
+
+
 def _cycle(
     index: int,
     metric_id: str,
@@ -577,56 +688,28 @@ def _cycle(
     metric = plan.metric
     if build.stop is not None:
         end = build.stop
-    segs = _segments(build, end, metric, calendars, windows)
-    # Walk the counted segments in time order (each carries the target of its piece):
-    # breach, warnings and the totals.
-    cum = paused = excluded = 0
-    breached_at: int | None = None
-    warned: dict[int, int] = {}  # index in warn_at -> instant first reached
-    fractions = plan.fractions
-    wanted = len(fractions)
-    current = build.pieces[0].target
-    needed = _thresholds(fractions, current) if fractions else []
-    for f, n in needed:
-        if n <= 0:  # a zero target is reached at the start
-            warned[f] = build.start
-    for s, e, kind, _, _, cal_id, target in segs:
-        if target != current:  # a new piece brought a new target
-            current = target
-            needed = _thresholds(fractions, target) if fractions else []
-            # A breach lasts while elapsed stays above the target in force; only a new
-            # target can end it.
-            if cum <= target:
-                breached_at = None
-            elif breached_at is None:
-                breached_at = s
-            for f, n in needed:
-                if f not in warned and cum >= n:
-                    warned[f] = s
-        if kind == "counted":
-            length = e - s
-            if breached_at is None and cum + length > target:
-                breached_at = s + max(target - cum, 0)
-            if len(warned) < wanted:
-                for f, n in needed:
-                    if f not in warned and cum + length >= n:
-                        warned[f] = s + max(n - cum, 0)
-            cum += length
-        elif kind == "paused":
-            paused += calendars[cal_id].timeline.elapsed(s, e)
-        elif kind == "excluded":
-            excluded += calendars[cal_id].timeline.elapsed(s, e)
     last = build.pieces[-1]
     last_target = last.target
+    tally = _Tally(build, plan.fractions, last_target)
+    segs: list[_Seg] | None = None
+    if _excludes(build, metric, windows):
+        segs = _segments(build, end, metric, calendars, windows)
+        _walk_segments(tally, segs, plan, last_target, calendars)
+    else:
+        _walk_pieces(tally, build, end, plan, last_target, calendars)
+    cum, warned, breached_at = tally.cum, tally.warned, tally.breached_at
     if cum <= last_target:
         breached_at = None
     elif breached_at is None:
         breached_at = end
-    for f, n in _thresholds(fractions, last_target):
-        if f not in warned and cum >= n:
-            warned[f] = end
-    due_at = _reached(segs, last_target) if cum >= last_target else None
-    if due_at is None:
+    if plan.fractions:
+        for f, n in _thresholds(plan.fractions, last_target):
+            if f not in warned and cum >= n:
+                warned[f] = end
+    due_at: int | None
+    if cum >= last_target:
+        due_at = tally.due_at  # reached: where elapsed first got there
+    else:
         try:
             due_at = calendars[last.calendar].timeline.forward(end, last_target - cum)
         except NeverOpenError:
@@ -636,6 +719,13 @@ def _cycle(
         state = build.state
     else:
         state = "paused" if last.paused is not None else "running"
+
+    def segments() -> tuple[Segment, ...]:
+        return _public(
+            segs if segs is not None else _segments(build, end, metric, calendars, windows),
+            utc,
+        )
+
     return Cycle(
         metric_id,
         index,
@@ -647,14 +737,14 @@ def _cycle(
         last.tier,
         last.calendar,
         ONE_US * cum,
-        ONE_US * paused,
-        ONE_US * excluded,
+        ONE_US * tally.paused,
+        ONE_US * tally.excluded,
         breached_at is not None,
         None if breached_at is None else utc[breached_at],
         None if due_at is None else utc[due_at],
-        tuple(Warning(metric.warn_at[i], utc[t]) for i, t in sorted(warned.items()))
+        tuple([Warning(metric.warn_at[i], utc[t]) for i, t in sorted(warned.items())])
         if warned else (),
-        lambda: _public(segs, utc),
+        segments,
         build.start_event,
         build.stop_event,
     )
