@@ -173,8 +173,8 @@ _Outcome = tuple[int, str, str | None]  # tier index, calendar id, pause reason
 class _Plan:
     """What ``evaluate`` needs to know about one metric, worked out once per policy."""
 
-    __slots__ = ("actions", "fixed", "fractions", "keep", "memo", "metric", "order",
-                 "policy", "relevant", "start", "types")
+    __slots__ = ("absent", "actions", "fixed", "fractions", "keep", "memo", "metric",
+                 "order", "policy", "relevant", "start", "types")
 
     def __init__(self, policy: Policy, metric: Metric) -> None:
         self.policy = policy
@@ -194,6 +194,7 @@ class _Plan:
             relevant.add("service")
         self.relevant = frozenset(relevant)
         self.order = tuple(sorted(relevant))
+        self.absent = (_ABSENT,) * len(self.order)
         self.memo: dict[tuple[Any, ...], _Outcome] = {}
         # For a running cycle: per event type, the triggers to try in precedence order.
         actions: dict[str, list[tuple[str, Condition | None]]] = {}
@@ -212,7 +213,7 @@ class _Plan:
     def outcome(self, fields: Mapping[str, Any]) -> _Outcome:
         """What the clock does under these fields: the tier that applies, its calendar,
         and why it does not count (``None`` when it counts)."""
-        key = tuple([fields.get(name, _ABSENT) for name in self.order])
+        key = tuple(map(fields.get, self.order, self.absent))
         found = self.memo.get(key)
         if found is None:
             found = self._outcome(fields)
@@ -537,7 +538,11 @@ class _Instants(dict[int, datetime]):
     repeat: one segment's end is the next one's start)."""
 
     def __missing__(self, us: int) -> datetime:
-        value = self[us] = from_us(us, _UTC)
+        try:
+            value = EPOCH + ONE_US * us
+        except OverflowError:
+            value = from_us(us, _UTC)  # names the instant out of range
+        self[us] = value
         return value
 
 
