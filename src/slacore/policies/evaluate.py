@@ -256,12 +256,30 @@ class _Plan:
 class _Compiled:
     """A policy's per-metric plans and the calendar references to check."""
 
-    __slots__ = ("plans", "policy", "references")
+    __slots__ = ("_inline", "needed", "plans", "policy", "references")
 
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
         self.plans = {mid: _Plan(policy, m) for mid, m in policy.metrics.items()}
         self.references = policy.calendar_references()
+        self.needed = frozenset(cid for _, cid in self.references)
+        self._inline: dict[str, BusinessCalendar] | None = None
+
+    def inline(self) -> dict[str, BusinessCalendar]:
+        """The built-in ``always`` and the calendars defined inside the policy, by id
+        (policies with the same inline definition share one calendar and its tables)."""
+        if self._inline is None:
+            found: dict[str, BusinessCalendar] = {"always": _ALWAYS}
+            for cid, spec in self.policy.calendars.items():
+                key = spec.model_dump_json()
+                cal = _INLINE.get(key)
+                if cal is None:
+                    if len(_INLINE) >= 256:
+                        _INLINE.clear()
+                    cal = _INLINE[key] = BusinessCalendar.from_spec(spec)
+                found[cid] = cal
+            self._inline = found
+        return self._inline
 
 
 _COMPILED: dict[int, _Compiled] = {}
@@ -772,17 +790,9 @@ def resolve_calendars(
 def _resolve_calendars(
     compiled: _Compiled, calendars: Mapping[str, BusinessCalendar] | None
 ) -> dict[str, BusinessCalendar]:
-    policy = compiled.policy
-    out: dict[str, BusinessCalendar] = {"always": _ALWAYS}
-    for cid, spec in policy.calendars.items():
-        key = spec.model_dump_json()
-        cal = _INLINE.get(key)
-        if cal is None:
-            if len(_INLINE) >= 256:
-                _INLINE.clear()
-            cal = _INLINE[key] = BusinessCalendar.from_spec(spec)
-        out[cid] = cal
-    out.update(calendars or {})
+    out = {**compiled.inline(), **(calendars or {})}
+    if compiled.needed.issubset(out):
+        return out
     missing = [(path, cid) for path, cid in compiled.references if cid not in out]
     if missing:
         raise MissingCalendar(
