@@ -166,6 +166,13 @@ def main() -> None:
         print(f"  {backend}")
         for what, rate in figures.items():
             print(f"    {what:40s} {rate:10,.0f} events/s")
+    print("  catch-up time per event: reading and decoding the log (as 'read in log order') "
+          "vs. the rest (evaluating, writing the view):")
+    for backend, figures in results.items():
+        per_event = 1 / figures["projection catch-up from zero"]
+        reading = min(1 / figures["read in log order"], per_event)
+        print(f"    {backend:40s} {reading * 1e6:6.1f} µs + {(per_event - reading) * 1e6:6.1f} µs "
+              f"({reading / per_event:.0%} reading)")
     print("  codec CPU per event (slacore.events, paid by any store):")
     for what, us in costs.items():
         print(f"    {what:40s} {us:10.1f} µs")

@@ -122,6 +122,31 @@ def test_the_chain_links_every_event_to_its_predecessors(log: EventLog) -> None:
                                      n.state.decode(), b"")
 
 
+def test_the_chain_of_known_events_is_the_format_1_chain(log: EventLog, clock: Any) -> None:
+    """The hashes of a fixed input under a fixed clock, as the format-1 writer computed
+    them before ingestion wrote in bulk: a faster writer must not change a single byte."""
+    log.ingest([
+        {"type": "opened", "event_id": "g-o", "ticket_id": "INC-é",
+         "at": "2026-03-02T09:00:00+01:00",
+         "fields": {"priority": "P2", "service": "email", "impact": 2}},
+        {"type": "updated", "event_id": "g-u", "ticket_id": "INC-é",
+         "at": "2026-03-02T10:00:00.5+05:45", "changes": {"status": "wip", "cost": "99.90"}},
+        {"type": "outage_started", "event_id": "g-s", "service_id": "email",
+         "at": "2026-03-02T09:30:00Z"},
+    ])
+    clock.advance(seconds=1.5)
+    log.ingest([{"type": "resolved", "event_id": "g-r", "ticket_id": "INC-é",
+                 "at": "2026-03-02T11:00:00Z"}])
+    assert log.checkpoint().head == (
+        "d1e01928d5c99d48c7dde0a4fac2cb4e171d00a3733248c07641230bac2aca78"
+    )
+    assert log.verify().ok
+    text = '{"a":"é"}'
+    expected = "2f48ce86866666c2ba9c79c63a7ff10af3826a461145eae66fb581d2d1fef1a9"
+    for state in (text, text.encode()):  # the public state as text or as its UTF-8
+        assert leaf_hash(3, "ticket:INC-é", 2, "slacore:updated", state, b"").hex() == expected
+
+
 def test_a_bad_checkpoint_is_refused() -> None:
     with pytest.raises(ValueError, match="64 hex digits"):
         Checkpoint.from_dict({"position": 3, "head": "abc"})

@@ -202,7 +202,7 @@ def test_a_stale_runner_cannot_move_the_view_backwards(log: EventLog) -> None:
     rows = ahead.rows()
     stale = SlaProjection(log, POLICY, calendars=CALENDARS)
     with pytest.raises(IntegrityError):  # the tracking record refuses an older position
-        stale._apply(log.recorder.select_notifications(start=1, limit=5))
+        stale._apply(log.recorder.select_rows(1, 5))
     assert ahead.rows() == rows and ahead.position() == log.head()
 
 

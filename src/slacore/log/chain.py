@@ -35,11 +35,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from slacore.errors import SlacoreError
 from slacore.events import EventBase, TicketOpened, TicketUpdated
@@ -79,9 +79,9 @@ class ChainError(SlacoreError):
     """The chain cannot be extended or used (e.g. events stored without chain entries)."""
 
 
-@dataclass(frozen=True, slots=True)
-class ChainRow:
-    """One row of the chain table (``<prefix>_chain``), one per stored event.
+class ChainRow(NamedTuple):
+    """One row of the chain table (``<prefix>_chain``), one per stored event, fields in
+    column order.
 
     ``salts`` holds the salt of each personal value still present (hex), ``redacted``
     the salted digest of each value removed by retention (hex)."""
@@ -196,20 +196,24 @@ def personal_commitment(digests: Mapping[str, bytes]) -> bytes:
 
 
 def leaf_hash(
-    position: int, stream: str, version: int, topic: str, public_state: str, personal: bytes
+    position: int,
+    stream: str,
+    version: int,
+    topic: str,
+    public_state: str | bytes,
+    personal: bytes,
 ) -> bytes:
     """The leaf of one stored event (see the module docstring): BLAKE2b-256
     (personalised ``slacore-leaf-v1``) of
     ``b"<position>\\0<version>\\0<n>:<stream><n>:<topic><n>:<public_state>" + personal``,
-    each ``<n>`` the byte length of the UTF-8 text after it (``personal`` is empty or 32
-    bytes)."""
-    sb, tb, pb = stream.encode(), topic.encode(), public_state.encode()
+    each ``<n>`` the byte length of the UTF-8 text after it (``public_state`` as text or
+    as its UTF-8 bytes; ``personal`` is empty or 32 bytes)."""
+    sb, tb = stream.encode(), topic.encode()
+    pb = public_state.encode() if isinstance(public_state, str) else public_state
     h = _LEAF.copy()
-    h.update(b"%d\x00%d\x00%d:" % (position, version, len(sb)))
-    h.update(sb)
-    h.update(b"%d:" % len(tb))
-    h.update(tb)
-    h.update(b"%d:" % len(pb))
+    h.update(
+        b"%d\x00%d\x00%d:%b%d:%b%d:" % (position, version, len(sb), sb, len(tb), tb, len(pb))
+    )
     h.update(pb)
     h.update(personal)
     return h.digest()
@@ -316,8 +320,7 @@ def redact_text(text: str, paths: Iterable[str]) -> str:
     return dump_raw(raw)
 
 
-@dataclass(frozen=True, slots=True)
-class Sealed:
+class Sealed(NamedTuple):
     """An event's leaf and the salts of its personal values (hex), at ingestion."""
 
     leaf: bytes
@@ -333,13 +336,16 @@ def seal(
     topic: str,
     recorded: str,
     envelope: Any,
+    *,
+    state: bytes | None = None,
 ) -> Sealed:
     """Leaf and salts of a new event (``text``: its stored JSON; ``envelope(recorded,
-    text)`` builds the stored state text)."""
+    text)`` builds the stored state text; ``state``: that text's UTF-8 bytes when the
+    caller already has them, the public state of an event without personal values)."""
     personal = personal_values(event)
     if not personal:
-        state = envelope(recorded, text)
-        return Sealed(leaf_hash(position, stream, version, topic, state, b""), None)
+        public = envelope(recorded, text) if state is None else state
+        return Sealed(leaf_hash(position, stream, version, topic, public, b""), None)
     salts = {path: os.urandom(16) for path in personal}
     digests = {path: field_digest(salts[path], path, v) for path, v in personal.items()}
     public = envelope(recorded, redact_text(text, personal))
@@ -348,7 +354,7 @@ def seal(
 
 
 def link_rows(
-    sealed: Sequence[tuple[int, str, int, Sealed]],
+    sealed: Iterable[tuple[int, str, int, Sealed]],
     tail: bytes,
     stream_heads: dict[str, bytes],
 ) -> list[ChainRow]:

@@ -48,6 +48,7 @@ from slacore.events import (
     to_json,
 )
 from slacore.log.governance_events import GOVERNANCE_TYPES, GovernanceEvent
+from slacore.log.recorders import StoredRow
 from slacore.log.versions import VERSION_TYPES, VersionEvent
 
 __all__ = [
@@ -78,6 +79,7 @@ _MARKERS_B = tuple(m.encode() for m in _MARKERS)
 
 TOPIC_PREFIX = "slacore:"
 _UTC = timezone.utc
+_EPOCH = datetime(1970, 1, 1, tzinfo=_UTC)
 _HEAD = '{"recorded_at":"'
 _SEP = '","event":'
 
@@ -103,9 +105,15 @@ def event_text(event: LogEvent) -> str:
     return event.model_dump_json()
 
 
-def digest_of(text: str) -> bytes:
-    """16-byte digest of an event's exact JSON (a fast first test for "same content")."""
-    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+def digest_of(text: str | bytes) -> bytes:
+    """16-byte digest of an event's exact JSON, as text or UTF-8 bytes (a fast first test
+    for "same content")."""
+    h = _DIGEST.copy()  # cheaper than building a hasher with its parameters each time
+    h.update(text.encode() if isinstance(text, str) else text)
+    return h.digest()
+
+
+_DIGEST = hashlib.blake2b(digest_size=16)
 
 
 def parse_log_event(data: Any) -> LogEvent:
@@ -172,6 +180,13 @@ def state_text(recorded: str, text: str) -> str:
     return _HEAD + recorded + _SEP + text + "}"
 
 
+def state_prefix(recorded: str) -> bytes:
+    """The UTF-8 envelope up to the event: ``state_prefix(recorded) + text.encode() + b"}"``
+    is ``state_text(recorded, text).encode()`` (what a batch sharing one recorded time
+    builds once)."""
+    return (_HEAD + recorded + _SEP).encode()
+
+
 def split_envelope(envelope: str) -> tuple[str, str]:
     """``(recorded text, exact event JSON)`` of a stored JSON envelope; ``ValueError``
     if it is not one."""
@@ -221,17 +236,24 @@ class EventMapper(Mapper[str]):
         cipher: Cipher | None = None,
     ) -> None:
         super().__init__(transcoder or JSONTranscoder(), compressor, cipher)
+        self._last_recorded: tuple[str | None, datetime] = (None, _EPOCH)
 
     def stored(self, stream: str, version: int, topic: str, state: str) -> StoredEvent:
-        """A stored event from its parts (the fast path used by ingestion)."""
-        data = state.encode()
-        if self.compressor:
-            data = self.compressor.compress(data)
-        if self.cipher:
-            data = self.cipher.encrypt(data)
+        """A stored event from its parts."""
         return StoredEvent(
-            originator_id=stream, originator_version=version, topic=topic, state=data
+            originator_id=stream,
+            originator_version=version,
+            topic=topic,
+            state=self.encode(state.encode()),
         )
+
+    def encode(self, plain: bytes) -> bytes:
+        """A UTF-8 JSON envelope as stored: compressed and encrypted if so configured."""
+        if self.compressor:
+            plain = self.compressor.compress(plain)
+        if self.cipher:
+            plain = self.cipher.encrypt(plain)
+        return plain
 
     def to_stored_event(self, domain_event: DomainEventProtocol[Any]) -> StoredEvent:
         if not isinstance(domain_event, RecordedEvent):
@@ -249,18 +271,30 @@ class EventMapper(Mapper[str]):
 
     def decode(self, stored_event: StoredEvent) -> RecordedEvent:
         """The ``RecordedEvent`` of a stored event (``position`` from a notification)."""
+        return self.decode_row(
+            (
+                stored_event.id if isinstance(stored_event, Notification) else 0,
+                str(stored_event.originator_id),
+                stored_event.originator_version,
+                stored_event.topic,
+                stored_event.state,
+            )
+        )
+
+    def decode_row(self, row: StoredRow) -> RecordedEvent:
+        """The ``RecordedEvent`` of a stored row ``(position, stream, version, topic,
+        state)``."""
+        position, stream, version, topic, state = row
         try:
-            recorded_at, text = self.split(stored_event.state)
-            event = event_from_text(stored_event.topic, text)
+            recorded_at, text = self.split(state)
+            event = event_from_text(topic, text)
         except (ValueError, UnicodeDecodeError) as exc:
             raise MapperDeserialisationError(
-                f"cannot read stored event {stored_event.originator_id!r} "
-                f"v{stored_event.originator_version} ({stored_event.topic}): {exc}"
+                f"cannot read stored event {stream!r} v{version} ({topic}): {exc}"
             ) from exc
-        position = stored_event.id if isinstance(stored_event, Notification) else 0
         return RecordedEvent(
-            originator_id=str(stored_event.originator_id),
-            originator_version=stored_event.originator_version,
+            originator_id=stream,
+            originator_version=version,
             recorded_at=recorded_at,
             event=event,
             position=position,
@@ -269,7 +303,10 @@ class EventMapper(Mapper[str]):
     def split(self, state: bytes) -> tuple[datetime, str]:
         """``(recorded_at, exact event JSON)`` of a stored state."""
         recorded, text = split_envelope(self.plaintext(state))
-        return datetime.fromisoformat(recorded), text
+        last = self._last_recorded  # a batch shares one recorded time: parse it once
+        if last[0] != recorded:
+            last = self._last_recorded = (recorded, datetime.fromisoformat(recorded))
+        return last[1], text
 
     def plaintext(self, state: bytes) -> str:
         """The stored state's JSON envelope (decrypted and decompressed)."""
@@ -281,7 +318,7 @@ class EventMapper(Mapper[str]):
 
     def encode_state(self, text: str) -> bytes:
         """A JSON envelope as stored (compressed and encrypted if so configured)."""
-        return self.stored("", 0, "", text).state
+        return self.encode(text.encode())
 
     def event_text(self, state: bytes) -> str:
         """The exact event JSON of a stored state."""

@@ -313,16 +313,14 @@ class EventLog:
         remaining = limit
         while remaining is None or remaining > 0:
             n = page if remaining is None else min(page, remaining)
-            notifications = self.recorder.select_notifications(
-                start=start, limit=n, stop=stop, topics=topics
-            )
-            for notification in notifications:
-                yield self.mapper.decode(notification)
-            if len(notifications) < n:
+            rows = self.recorder.select_rows(start, n, stop, topics)
+            for row in rows:
+                yield self.mapper.decode_row(row)
+            if len(rows) < n:
                 return
-            start = notifications[-1].id + 1
+            start = rows[-1][0] + 1
             if remaining is not None:
-                remaining -= len(notifications)
+                remaining -= len(rows)
 
     def stream(self, stream: str, *, as_known_at: KnownAt = None) -> list[RecordedEvent]:
         """One stream (``ticket:<id>``, ``service:<id>``, ``policy:<id>``,

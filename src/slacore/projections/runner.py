@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from eventsourcing.persistence import IntegrityError, Notification
+from eventsourcing.persistence import IntegrityError
 
 from slacore.clock import BusinessCalendar
 from slacore.errors import SlacoreError
@@ -50,6 +50,7 @@ from slacore.events import (
     canonical_history,
     dumps_jsonl,
 )
+from slacore.log.recorders import StoredRow
 from slacore.log.records import RecordedEvent
 from slacore.log.store import EventLog
 from slacore.log.versions import PolicyPublished, in_force
@@ -144,19 +145,17 @@ class SlaProjection:
             start = self.position()
             if until is not None and start >= until:
                 break
-            notifications = self.log.recorder.select_notifications(
-                start=start + 1, limit=self.chunk, stop=until
-            )
-            if not notifications:
+            rows = self.log.recorder.select_rows(start + 1, self.chunk, until)
+            if not rows:
                 break
             try:
-                self._apply(notifications, previous=start)
+                self._apply(rows, previous=start)
             except IntegrityError:
                 # Another runner applied these positions first: carry on from its position.
-                if self.position() < notifications[-1].id:
+                if self.position() < rows[-1][0]:
                     raise
                 continue
-            applied += len(notifications)
+            applied += len(rows)
             chunks += 1
         return applied
 
@@ -179,33 +178,43 @@ class SlaProjection:
 
     # ------------------------------------------------------------------ one chunk
 
-    def _apply(self, notifications: Sequence[Notification], previous: int | None = None) -> None:
-        end = notifications[-1].id
-        records = [self.log.mapper.decode(n) for n in notifications]
-        by_stream: dict[str, list[RecordedEvent]] = defaultdict(list)
+    def _apply(self, chunk: Sequence[StoredRow], previous: int | None = None) -> None:
+        end = chunk[-1][0]
+        decode = self.log.mapper.decode_row
+        # The chunk is grouped as stored rows and a ticket's events are decoded just before
+        # it is evaluated: decoded events then die young instead of living through the
+        # chunk (in a process holding many objects, the garbage collector's full passes
+        # over long-lived ones were a fifth of catch-up).
+        by_stream: dict[str, list[StoredRow]] = defaultdict(list)
         touched: set[str] = set()
         services: set[str] = set()
-        new_policy = False
-        for rec in records:
-            by_stream[rec.stream].append(rec)
-            kind, _, subject = rec.stream.partition(":")
+        others: list[RecordedEvent] = []  # policy and calendar versions, governance facts
+        for row in chunk:
+            by_stream[row[1]].append(row)
+            kind, _, subject = row[1].partition(":")
             if kind == "ticket":
                 touched.add(subject)
             elif kind == "service":
                 services.add(subject)
-            elif isinstance(rec.event, PolicyPublished) and rec.event.policy_id == self.policy:
-                new_policy = True
-        self._load_versions(records, end)
+            else:
+                others.append(decode(row))
+        new_policy = any(
+            isinstance(rec.event, PolicyPublished) and rec.event.policy_id == self.policy
+            for rec in others
+        )
+        self._load_versions(chunk[0][0] - 1, others, end)
         if new_policy:
             touched |= self.view.tickets()
         if services:
             touched |= self.view.linked_tickets(services)
-        cache: dict[str, list[RecordedEvent]] = {}
+        service_cache: dict[str, list[RecordedEvent]] = {}
 
         def stream(name: str) -> list[RecordedEvent]:
-            if name not in cache:
-                cache[name] = self._stream(name, by_stream.get(name, []), end)
-            return cache[name]
+            if not name.startswith("service:"):  # a ticket's: read once per chunk
+                return self._stream(name, by_stream.get(name, []), end)
+            if name not in service_cache:
+                service_cache[name] = self._stream(name, by_stream.get(name, []), end)
+            return service_cache[name]
 
         rows: dict[str, list[ViewRow]] = {}
         links: dict[str, set[str]] = {}
@@ -240,18 +249,19 @@ class SlaProjection:
             for listener in self.listeners:
                 listener(previous, end, evaluated)
 
-    def _stream(self, name: str, in_chunk: list[RecordedEvent], end: int) -> list[RecordedEvent]:
+    def _stream(self, name: str, in_chunk: list[StoredRow], end: int) -> list[RecordedEvent]:
         # Versions follow positions within a stream, so a chunk holding version 1 of a
         # stream holds all of it up to ``end``: no need to read it again.
-        if in_chunk and in_chunk[0].version == 1:
-            return in_chunk
+        if in_chunk and in_chunk[0][2] == 1:
+            decode = self.log.mapper.decode_row
+            return [decode(row) for row in in_chunk]
         return self.log.stream(name, as_known_at=end)
 
-    def _load_versions(self, records: Sequence[RecordedEvent], end: int) -> None:
-        """Keep ``_versions`` = the policy's versions as known at ``end``."""
+    def _load_versions(self, start: int, records: Sequence[RecordedEvent], end: int) -> None:
+        """Keep ``_versions`` = the policy's versions as known at ``end``, given the records
+        of the chunk after ``start`` that are neither ticket nor service events."""
         if not isinstance(self.policy, str):
             return
-        start = records[0].position - 1
         if self._versions_upto != start:  # first chunk, or another runner moved us on
             self._versions = [
                 (rec.position, rec.event)
