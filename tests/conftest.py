@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -114,3 +115,28 @@ def make_log() -> Iterator[Callable[..., EventLog]]:
     yield make
     for log in opened:
         log.close()
+
+
+@pytest.fixture
+def run_together() -> Callable[..., None]:
+    """Run ``fn(*args)`` for each ``args`` in its own thread, all at once, and fail with
+    every error any of them raised (concurrency tests: writers, runners)."""
+
+    def run(fn: Callable[..., object], calls: list[tuple[Any, ...]], timeout: float = 120) -> None:
+        errors: list[BaseException] = []
+
+        def guarded(*args: Any) -> None:
+            try:
+                fn(*args)
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=guarded, args=args) for args in calls]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=timeout)
+        assert not any(t.is_alive() for t in threads), "a thread did not finish in time"
+        assert not errors, errors
+
+    return run

@@ -78,7 +78,7 @@ def run_writer(url: str, start: int, tickets: int, seed: int, batch: int) -> sub
 
 
 def test_two_threads_ingest_overlapping_batches(
-    db_url: str, make_log: Callable[..., EventLog]
+    db_url: str, make_log: Callable[..., EventLog], run_together: Callable[..., None]
 ) -> None:
     make_log(db_url)  # create the tables once
     a_events = make_events(1500, 0)
@@ -87,25 +87,13 @@ def test_two_threads_ingest_overlapping_batches(
     random.Random(2).shuffle(b_events)
     barrier = threading.Barrier(2, timeout=60)
     reports: dict[str, IngestReport] = {}
-    errors: list[BaseException] = []
 
     def writer(name: str, events: list[dict[str, Any]]) -> None:
-        try:
-            with open_log(db_url) as log:
-                barrier.wait()
-                reports[name] = log.ingest(events, batch_size=150)
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+        with open_log(db_url) as log:
+            barrier.wait()
+            reports[name] = log.ingest(events, batch_size=150)
 
-    threads = [
-        threading.Thread(target=writer, args=("a", a_events)),
-        threading.Thread(target=writer, args=("b", b_events)),
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not errors, errors
+    run_together(writer, [("a", a_events), ("b", b_events)])
     expected = {e["event_id"] for e in a_events + b_events}
     assert reports["a"].stored + reports["b"].stored == len(expected) == 6750
     assert reports["a"].duplicates + reports["b"].duplicates == 2250

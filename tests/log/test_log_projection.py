@@ -168,27 +168,14 @@ def test_a_crash_mid_run_resumes_without_double_counting(
 
 
 def test_two_runners_on_one_view_apply_each_position_once(
-    db_url: str, make_log: Callable[..., EventLog]
+    db_url: str, make_log: Callable[..., EventLog], run_together: Callable[..., None]
 ) -> None:
     log = make_log(db_url)
     log.ingest(workload(80, seed=5))
     runners = [
         SlaProjection(make_log(db_url), POLICY, calendars=CALENDARS, chunk=30) for _ in range(2)
     ]
-    errors: list[BaseException] = []
-
-    def run(p: SlaProjection) -> None:
-        try:
-            p.run()
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(p,)) for p in runners]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not errors, errors
+    run_together(SlaProjection.run, [(p,) for p in runners])
     assert runners[0].position() == log.head()
     reference = SlaProjection(log, POLICY, calendars=CALENDARS, name="reference")
     reference.run()
