@@ -14,6 +14,7 @@ from typing import Any
 
 from slacore.clock import BusinessCalendar
 from slacore.clock.instants import EPOCH, ONE_US, from_us, to_us
+from slacore.clock.table import OpenTable
 from slacore.errors import InvalidInput, NeverOpenError, Problem
 from slacore.events import (
     Event,
@@ -109,6 +110,18 @@ def _service_windows(
     )
 
 
+def _exclusion_sources(
+    metric: Metric, windows: tuple[dict[str, list[_Labelled]], dict[str, list[_Labelled]]]
+) -> list[dict[str, list[_Labelled]]]:
+    """The per-service windows a metric subtracts: maintenance, then outages."""
+    sources = []
+    if "maintenance" in metric.exclude:
+        sources.append(windows[0])
+    if "outage" in metric.exclude:
+        sources.append(windows[1])
+    return sources
+
+
 def _clip_labelled(spans: list[_Labelled], lo: int, hi: int) -> list[_Labelled]:
     """The parts of labelled spans inside [lo, hi), first label winning where they
     overlap, sorted and disjoint."""
@@ -139,19 +152,6 @@ class _Piece:
     target: int
     calendar: str
     service: Any
-
-    def continues(self, prev: _Piece) -> bool:
-        """Nothing about the clock changes from ``prev`` to this piece (a field the metric
-        watches was set, but to values that change nothing): the stretch goes on."""
-        return (
-            self.paused == prev.paused
-            and self.pause_event == prev.pause_event
-            and self.cause_event == prev.cause_event
-            and self.tier == prev.tier
-            and self.target == prev.target
-            and self.calendar == prev.calendar
-            and self.service == prev.service
-        )
 
 
 @dataclass(slots=True)
@@ -299,16 +299,9 @@ def _compiled(policy: Policy) -> _Compiled:
 class _Evaluator:
     """Runs one metric's clock over a ticket's canonical events."""
 
-    __slots__ = ("active", "calendars", "cycles", "metric", "plan", "policy", "relevant",
-                 "types")
+    __slots__ = ("active", "calendars", "cycles", "metric", "plan", "relevant", "types")
 
-    def __init__(
-        self,
-        policy: Policy,
-        plan: _Plan,
-        calendars: Mapping[str, BusinessCalendar],
-    ) -> None:
-        self.policy = policy
+    def __init__(self, plan: _Plan, calendars: Mapping[str, BusinessCalendar]) -> None:
         self.plan = plan
         self.metric = plan.metric
         self.relevant = plan.relevant
@@ -409,13 +402,12 @@ class _Evaluator:
             ):
                 return  # changed, but to values that change nothing about the clock
             piece = self._piece(at, eid, fields, cycle, outcome)
-            if m.on_target_change == "restart" and piece.tier != cycle.pieces[-1].tier:
+            if m.on_target_change == "restart" and piece.tier != prev.tier:
                 self._end(at, eid, etype, "cancelled",
                           f"restarted: target changed by {etype} ({eid})")
                 self._start(at, eid, fields)
                 return
-            if not piece.continues(cycle.pieces[-1]):
-                cycle.pieces.append(piece)
+            cycle.pieces.append(piece)
             return
         last = self.cycles[-1] if self.cycles else None
         if (
@@ -499,8 +491,7 @@ def _segments(
     append = out.append
     pieces = build.pieces
     last = len(pieces) - 1
-    maintenance = "maintenance" in metric.exclude
-    outage = "outage" in metric.exclude
+    sources = _exclusion_sources(metric, windows)
     for k, piece in enumerate(pieces):
         lo = piece.lo
         hi = pieces[k + 1].lo if k < last else end
@@ -516,10 +507,8 @@ def _segments(
             timeline = calendars[cal_id].timeline
             labelled: list[_Labelled] = []
             if isinstance(piece.service, str):
-                if maintenance:
-                    labelled += windows[0].get(piece.service, [])
-                if outage:
-                    labelled += windows[1].get(piece.service, [])
+                for source in sources:
+                    labelled += source.get(piece.service, [])
             cursor = lo
             for s, e, reason, eid in [*_clip_labelled(labelled, lo, hi), (hi, hi, "", "")]:
                 if cursor < s:  # a stretch with no exclusion: counted where open, else closed
@@ -614,27 +603,39 @@ class _Tally:
             if f not in self.warned and self.cum >= n:
                 self.warned[f] = at
 
+    def count(self, timeline: OpenTable, lo: int, length: int, target: int,
+              last_target: int) -> None:
+        """``length`` µs (> 0) counted from ``lo`` on ``timeline`` under ``target``: the
+        breach, warnings and final target reached within them, then the total."""
+        cum = self.cum
+        # The first counted instant past ``d`` more µs: inside an open span, or the start
+        # of the next one when ``d`` ends exactly where a span closes.
+        if self.breached_at is None and cum + length > target:
+            d = target - cum
+            self.breached_at = timeline.next_open(timeline.forward(lo, d) if d > 0 else lo)
+        # The first instant counted time reaches ``d`` more µs.
+        warned = self.warned
+        for f, n in self.needed:
+            if f not in warned and cum + length >= n:
+                d = n - cum
+                warned[f] = timeline.forward(lo, d) if d > 0 else timeline.next_open(lo)
+        if self.due_at is None and cum + length >= last_target:
+            self.due_at = timeline.forward(lo, last_target - cum)  # > 0 while not reached
+        self.cum = cum + length
+
 
 def _walk_segments(
     tally: _Tally, segs: list[_Seg], plan: _Plan, last_target: int,
     calendars: Mapping[str, BusinessCalendar],
 ) -> None:
-    """Count a cycle from its segments (needed when exclusions cut its pieces)."""
+    """Count a cycle from its segments (needed when exclusions cut its pieces); a counted
+    segment is open time on its calendar."""
     fractions = plan.fractions
-    warned = tally.warned
     for s, e, kind, _, _, cal_id, target in segs:
         if target != tally.current:
             tally.new_target(s, target, fractions)
         if kind == "counted":
-            cum, length = tally.cum, e - s
-            if tally.breached_at is None and cum + length > target:
-                tally.breached_at = s + max(target - cum, 0)
-            for f, n in tally.needed:
-                if f not in warned and cum + length >= n:
-                    warned[f] = s + max(n - cum, 0)
-            if tally.due_at is None and cum + length >= last_target:
-                tally.due_at = s + last_target - cum  # > 0 while not reached
-            tally.cum = cum + length
+            tally.count(calendars[cal_id].timeline, s, e - s, target, last_target)
         elif kind == "paused":
             tally.paused += calendars[cal_id].timeline.elapsed(s, e)
         elif kind == "excluded":
@@ -648,7 +649,6 @@ def _walk_pieces(
     """Count a cycle piece by piece on the calendars' tables (no exclusions): the same
     numbers as walking its segments, without building them."""
     fractions = plan.fractions
-    warned = tally.warned
     pieces = build.pieces
     last = len(pieces) - 1
     for k, piece in enumerate(pieces):
@@ -663,23 +663,9 @@ def _walk_pieces(
         if piece.paused is not None:
             tally.paused += timeline.elapsed(lo, hi)
             continue
-        cum, length = tally.cum, timeline.elapsed(lo, hi)
-        if length <= 0:
-            continue
-        # The first counted instant past ``d`` more µs: inside an open span, or the start
-        # of the next one when ``d`` ends exactly where a span closes.
-        if tally.breached_at is None and cum + length > target:
-            d = target - cum
-            tally.breached_at = timeline.next_open(
-                timeline.forward(lo, d) if d > 0 else lo)
-        # The first instant counted time reaches ``d`` more µs.
-        for f, n in tally.needed:
-            if f not in warned and cum + length >= n:
-                d = n - cum
-                warned[f] = timeline.forward(lo, d) if d > 0 else timeline.next_open(lo)
-        if tally.due_at is None and cum + length >= last_target:
-            tally.due_at = timeline.forward(lo, last_target - cum)  # > 0 while not reached
-        tally.cum = cum + length
+        length = timeline.elapsed(lo, hi)
+        if length > 0:
+            tally.count(timeline, lo, length, target, last_target)
 
 
 def _excludes(
@@ -687,15 +673,11 @@ def _excludes(
     windows: tuple[dict[str, list[_Labelled]], dict[str, list[_Labelled]]],
 ) -> bool:
     """Some piece of the cycle may lose time to an exclusion."""
-    lists = []
-    if "maintenance" in metric.exclude:
-        lists.append(windows[0])
-    if "outage" in metric.exclude:
-        lists.append(windows[1])
-    return any(
-        isinstance(p.service, str) and any(w.get(p.service) for w in lists)
+    sources = [source for source in _exclusion_sources(metric, windows) if source]
+    return bool(sources) and any(
+        isinstance(p.service, str) and any(source.get(p.service) for source in sources)
         for p in build.pieces
-    ) if any(lists) else False
+    )
 
 
 def _cycle(
@@ -833,7 +815,7 @@ def evaluate(
         ):
             service_events.append(ev)
     windows = _service_windows(service_events)
-    runners = {mid: _Evaluator(policy, plan, cals) for mid, plan in compiled.plans.items()}
+    runners = {mid: _Evaluator(plan, cals) for mid, plan in compiled.plans.items()}
     steppers = list(runners.values())
     fields: dict[str, Any] = {}
     last_at: int | None = None
