@@ -321,23 +321,6 @@ def _service_anomalies(events: list[Event]) -> list[Anomaly]:
     return anomalies
 
 
-def _sorted(events: list[Event]) -> list[tuple[int, bool, int, int, str, Event]]:
-    """``events`` in canonical order, each behind its ``sort_key`` (unique: the event id
-    is part of it)."""
-    rank = _RANK
-    try:
-        keyed = [
-            ((e.at - _EPOCH) // _ONE_US, e.seq is None, e.seq or 0, rank[e.type], e.event_id, e)
-            for e in events
-        ]
-        keyed.sort()
-        return keyed
-    except TypeError:  # a naive instant: sort_key names it
-        for e in events:
-            sort_key(e)
-        raise
-
-
 def canonical_history(events: Iterable[Event | Mapping[str, Any]]) -> History:
     """The canonical history of one ticket's (or one service's) events.
 
@@ -373,11 +356,11 @@ def canonical_history(events: Iterable[Event | Mapping[str, Any]]) -> History:
         if len(groups) > 1:
             raise _mixed(groups)
         chosen, conflicts, duplicates = _resolve(by_id)
-    keyed = _sorted(chosen)
-    chosen = [k[-1] for k in keyed]
+    keyed = sorted([(sort_key(e), e) for e in chosen])  # unique keys: event_id is last
+    chosen = [e for _, e in keyed]
     if subject.kind == "ticket":
         anomalies = _ticket_anomalies(subject, chosen)
     else:
         anomalies = _service_anomalies(chosen)
     return History(subject, tuple(chosen), tuple(conflicts), tuple(anomalies), duplicates,
-                   tuple([k[0] for k in keyed]))
+                   tuple([k[0] for k, _ in keyed]))

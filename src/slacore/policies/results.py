@@ -85,13 +85,6 @@ class Warning:
         return {"threshold": str(self.threshold), "at": _iso(self.at)}
 
 
-_CYCLE_FIELDS = (
-    "metric", "index", "started_at", "stopped_at", "state", "end_reason", "target", "tier",
-    "calendar", "elapsed", "paused", "excluded", "breached", "breached_at", "due_at",
-    "warnings", "segments", "start_event_id", "stop_event_id",
-)
-
-
 class Cycle:
     """One run of a metric's clock, from its start to its stop (or to ``as_of``).
 
@@ -106,12 +99,12 @@ class Cycle:
     are then made on first access (most consumers read only the numbers).
     """
 
-    __slots__ = (*(f for f in _CYCLE_FIELDS if f != "segments"), "_segments")
     __match_args__ = (
         "metric", "index", "started_at", "stopped_at", "state", "end_reason", "target",
         "tier", "calendar", "elapsed", "paused", "excluded", "breached", "breached_at",
         "due_at", "warnings", "segments", "start_event_id", "stop_event_id",
     )
+    __slots__ = (*(f for f in __match_args__ if f != "segments"), "_segments")
 
     metric: str
     index: int
@@ -186,7 +179,7 @@ class Cycle:
         return value
 
     def _values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in _CYCLE_FIELDS)
+        return tuple(getattr(self, name) for name in self.__match_args__)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise FrozenInstanceError(f"cannot assign to field {name!r}")
@@ -203,7 +196,7 @@ class Cycle:
         return hash(self._values())
 
     def __repr__(self) -> str:
-        inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in _CYCLE_FIELDS)
+        inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__match_args__)
         return f"Cycle({inner})"
 
     def __reduce__(self) -> tuple[Any, ...]:
