@@ -403,3 +403,13 @@ def test_verify_reads_the_stored_text_not_todays_writer(
     monkeypatch.setattr("slacore.events.to_json", todays_writer)
     report = log.verify()
     assert report.ok, report.problems
+
+
+@settings(max_examples=examples(100), deadline=None)
+@given(st.text(), st.text())
+def test_the_bulk_state_prefix_builds_the_same_envelope(recorded: str, text: str) -> None:
+    """Ingestion builds stored states from ``state_prefix`` and UTF-8 bytes; they must be
+    the bytes of ``state_text``, which verification and redaction rebuild."""
+    from slacore.log.records import state_prefix, state_text
+
+    assert state_prefix(recorded) + text.encode() + b"}" == state_text(recorded, text).encode()
