@@ -311,6 +311,34 @@ def test_add_is_the_earliest_and_latest_instant(spec: dict[str, Any], data: st.D
         assert cal.is_open(v)
 
 
+@examples(120)
+@given(spec=any_specs, data=st.data())
+def test_reaching_and_passing_cumulative_time(spec: dict[str, Any], data: st.DataObject) -> None:
+    """``reaching(C(t) + d)`` is ``forward(t, d)``, and ``passing`` is the next open
+    instant from there (``t`` itself for ``d = 0``): the two answers the SLA walk needs,
+    from cumulative time it already knows."""
+    table = BusinessCalendar.from_spec(spec).timeline
+    note(f"spec = {json.dumps(spec)}")
+    t = us_of(data.draw(instants(spec), label="t"))
+    d = data.draw(st.one_of(st.just(0), SPANS.map(lambda span: span // US)), label="d")
+    c = table.cumulative(t) + d
+    try:
+        expected_past = table.next_open(table.forward(t, d) if d else t)
+    except NeverOpenError:
+        with pytest.raises(NeverOpenError):
+            table.passing(c, t)
+    else:
+        assert table.passing(c, t) == expected_past
+    if d:
+        try:
+            expected = table.forward(t, d)
+        except NeverOpenError:
+            with pytest.raises(NeverOpenError):
+                table.reaching(c, t)
+        else:
+            assert table.reaching(c, t) == expected
+
+
 @examples(60)
 @given(spec=open_specs, data=st.data())
 def test_add_composes(spec: dict[str, Any], data: st.DataObject) -> None:

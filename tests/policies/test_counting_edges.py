@@ -49,7 +49,7 @@ def event(kind: str, n: int, when: datetime, **extra: Any) -> dict[str, Any]:
 def walk(request: pytest.FixtureRequest) -> Iterator[str]:
     with pytest.MonkeyPatch.context() as patch:
         if request.param == "segments":
-            patch.setattr(EVALUATE, "_excludes", lambda *_: True)
+            patch.setattr(EVALUATE, "COUNT_BY_SEGMENTS", True)
         yield request.param
 
 

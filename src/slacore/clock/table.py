@@ -278,15 +278,37 @@ class OpenTable:
             if cum_end and cum_end[-1] >= target:
                 j = bisect_left(cum_end, target)
                 return starts[j] + target - snap.cum[j]
-        target = self.cumulative(u) + d
+        return self.reaching(self.cumulative(u) + d, u)
+
+    def reaching(self, c: int, u: int) -> int:
+        """Earliest instant v with C(v) = c, for C(u) < c: where counting from ``u``
+        reaches ``c``."""
+        snap = self._snap
+        if snap is None or not snap.cum_end or snap.cum_end[-1] < c:
+            snap = self._through(c, u, past=False)
+        j = bisect_left(snap.cum_end, c)
+        return snap.starts[j] + c - snap.cum[j]
+
+    def passing(self, c: int, u: int) -> int:
+        """The instant counting resumes past ``c``, for C(u) <= c: the earliest open
+        instant v with C(v) = c (the start of the next open span when ``c`` is reached
+        exactly where a span closes)."""
+        snap = self._snap
+        if snap is None or not snap.cum_end or snap.cum_end[-1] <= c:
+            snap = self._through(c, u, past=True)
+        j = bisect_right(snap.cum_end, c)
+        return snap.starts[j] + c - snap.cum[j]
+
+    def _through(self, c: int, u: int, *, past: bool) -> _Snapshot:
+        """The table grown forward from ``u`` until it holds cumulative time ``c`` (past
+        it, when ``past``), or ``NeverOpenError``."""
         snap = self.cover(u)
         empty_run = 0
-        while snap.top < target:
+        while snap.top < c or (past and snap.top == c):
             before = snap.top
             snap = self._extend(snap, True, empty_run)
             empty_run = empty_run + 1 if snap.top == before else 0
-        i = bisect_left(snap.cum_end, target)
-        return snap.starts[i] + target - snap.cum[i]
+        return snap
 
     def backward(self, u: int, d: int) -> int:
         """Latest instant v <= u with C(v) = C(u) - d, for d > 0."""

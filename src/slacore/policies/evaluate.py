@@ -51,6 +51,9 @@ class MissingCalendar(InvalidInput):
 def _apply(fields: dict[str, Any], changes: Mapping[str, Any]) -> frozenset[str]:
     """Fold an ``opened``/``updated`` payload into the flat field state (attributes become
     ``attributes.<name>``); the names of the fields it set."""
+    if "attributes" not in changes:
+        fields.update(changes)
+        return frozenset(changes)
     names = []
     for key, value in changes.items():
         if key == "attributes" and isinstance(value, Mapping):
@@ -74,6 +77,8 @@ _Labelled = tuple[int, int, str, str]  # start, end, reason, event id
 
 
 _FAR = (datetime.max.replace(tzinfo=_UTC) - EPOCH) // ONE_US  # the end of time, in µs
+_Windows = tuple[dict[str, list[_Labelled]], dict[str, list[_Labelled]]]
+_NO_WINDOWS: _Windows = ({}, {})  # no service events: nothing to exclude
 
 
 def _service_windows(
@@ -81,7 +86,7 @@ def _service_windows(
 ) -> tuple[dict[str, list[_Labelled]], dict[str, list[_Labelled]]]:
     """Maintenance windows and outages per service, from canonical service events."""
     if not events:
-        return {}, {}
+        return _NO_WINDOWS
     maintenance: dict[str, dict[str, _Labelled]] = {}
     outages: dict[str, list[_Labelled]] = {}
     open_outages: dict[tuple[str, str | None], tuple[int, str]] = {}
@@ -173,13 +178,15 @@ _Outcome = tuple[int, str, str | None]  # tier index, calendar id, pause reason
 class _Plan:
     """What ``evaluate`` needs to know about one metric, worked out once per policy."""
 
-    __slots__ = ("absent", "actions", "fixed", "fractions", "keep", "memo", "metric",
-                 "order", "policy", "relevant", "start", "types")
+    __slots__ = ("absent", "actions", "excluding", "fixed", "fractions", "keep", "memo",
+                 "metric", "order", "policy", "relevant", "restart", "start", "types")
 
     def __init__(self, policy: Policy, metric: Metric) -> None:
         self.policy = policy
         self.metric = metric
         self.keep = metric.on_target_change == "keep"
+        self.restart = metric.on_target_change == "restart"
+        self.excluding = bool(metric.exclude)
         # Each tier's target in µs, or None when it depends on the cycle's start.
         self.fixed = tuple(
             None if isinstance(t.target, BusinessDaysBy) else t.target // ONE_US
@@ -376,7 +383,8 @@ class _Evaluator:
         self, at: int, event: Event, fields: Mapping[str, Any], changed: frozenset[str]
     ) -> None:
         """Advance the clock over one event (``fields`` are the ticket's fields after it,
-        ``changed`` the names of the fields it changed)."""
+        ``changed`` the names of the fields it changed).  Events of other types than the
+        metric's triggers and ``reopened`` matter only through ``change``."""
         m = self.metric
         etype, eid = event.type, event.event_id
         cycle = self.active
@@ -392,22 +400,8 @@ class _Evaluator:
                     self._end(at, eid, etype, "cancelled", f"reset by {etype} ({eid})")
                     self._start(at, eid, fields)
                 return
-            if self.relevant.isdisjoint(changed):
-                return  # nothing the clock depends on changed
-            prev = cycle.pieces[-1]
-            outcome = self._outcome(fields, prev)
-            if (
-                outcome == (prev.tier, prev.calendar, prev.paused)
-                and prev.service == fields.get("service")
-            ):
-                return  # changed, but to values that change nothing about the clock
-            piece = self._piece(at, eid, fields, cycle, outcome)
-            if m.on_target_change == "restart" and piece.tier != prev.tier:
-                self._end(at, eid, etype, "cancelled",
-                          f"restarted: target changed by {etype} ({eid})")
-                self._start(at, eid, fields)
-                return
-            cycle.pieces.append(piece)
+            if not self.relevant.isdisjoint(changed):
+                self.change(at, eid, etype, fields)
             return
         last = self.cycles[-1] if self.cycles else None
         if (
@@ -434,6 +428,26 @@ class _Evaluator:
         start = self.plan.start
         if etype in start.on and (start.when is None or start.when.matches(fields)):
             self._start(at, eid, fields)
+
+
+    def change(self, at: int, eid: str, etype: str, fields: Mapping[str, Any]) -> None:
+        """Fields the running clock depends on changed (``fields`` are the new ones)."""
+        cycle = self.active
+        assert cycle is not None
+        prev = cycle.pieces[-1]
+        outcome = self._outcome(fields, prev)
+        if (
+            outcome == (prev.tier, prev.calendar, prev.paused)
+            and prev.service == fields.get("service")
+        ):
+            return  # changed, but to values that change nothing about the clock
+        piece = self._piece(at, eid, fields, cycle, outcome)
+        if self.plan.restart and piece.tier != prev.tier:
+            self._end(at, eid, etype, "cancelled",
+                      f"restarted: target changed by {etype} ({eid})")
+            self._start(at, eid, fields)
+            return
+        cycle.pieces.append(piece)
 
 
 def _relative_target(cal: BusinessCalendar, start: int, spec: BusinessDaysBy) -> int:
@@ -569,111 +583,110 @@ def _public(segs: list[_Seg], utc: _Instants) -> tuple[Segment, ...]:
     return tuple(out)
 
 
-class _Tally:
-    """The numbers of a cycle, as its counted time is walked in order."""
+_Stretch = tuple[int, int, SegmentKind, str, int]  # start, end, kind, calendar id, target
 
-    __slots__ = ("breached_at", "cum", "current", "due_at", "excluded", "needed",
-                 "paused", "warned")
-
-    def __init__(
-        self, build: _Build, fractions: list[tuple[int, int, int]], last_target: int
-    ) -> None:
-        self.cum = self.paused = self.excluded = 0
-        self.breached_at: int | None = None
-        # the first instant elapsed reaches the final target (a zero one at the start)
-        self.due_at: int | None = build.start if last_target <= 0 else None
-        self.warned: dict[int, int] = {}  # index in warn_at -> instant first reached
-        self.current = build.pieces[0].target
-        self.needed = _thresholds(fractions, self.current) if fractions else []
-        for f, n in self.needed:
-            if n <= 0:  # a zero target is reached at the start
-                self.warned[f] = build.start
-
-    def new_target(self, at: int, target: int, fractions: list[tuple[int, int, int]]) -> None:
-        """A piece starting at ``at`` brought a new target."""
-        self.current = target
-        self.needed = _thresholds(fractions, target) if fractions else []
-        # A breach lasts while elapsed stays above the target in force; only a new target
-        # can end it.
-        if self.cum <= target:
-            self.breached_at = None
-        elif self.breached_at is None:
-            self.breached_at = at
-        for f, n in self.needed:
-            if f not in self.warned and self.cum >= n:
-                self.warned[f] = at
-
-    def count(self, timeline: OpenTable, lo: int, length: int, target: int,
-              last_target: int) -> None:
-        """``length`` µs (> 0) counted from ``lo`` on ``timeline`` under ``target``: the
-        breach, warnings and final target reached within them, then the total."""
-        cum = self.cum
-        # The first counted instant past ``d`` more µs: inside an open span, or the start
-        # of the next one when ``d`` ends exactly where a span closes.
-        if self.breached_at is None and cum + length > target:
-            d = target - cum
-            self.breached_at = timeline.next_open(timeline.forward(lo, d) if d > 0 else lo)
-        # The first instant counted time reaches ``d`` more µs.
-        warned = self.warned
-        for f, n in self.needed:
-            if f not in warned and cum + length >= n:
-                d = n - cum
-                warned[f] = timeline.forward(lo, d) if d > 0 else timeline.next_open(lo)
-        if self.due_at is None and cum + length >= last_target:
-            self.due_at = timeline.forward(lo, last_target - cum)  # > 0 while not reached
-        self.cum = cum + length
+#: Count every cycle through its segments, as exclusions require, even without any: tests
+#: set it to check that both ways give the same numbers (a variable, not a patched
+#: function, so that it also reaches callers in a compiled build).
+COUNT_BY_SEGMENTS = False
 
 
-def _walk_segments(
-    tally: _Tally, segs: list[_Seg], plan: _Plan, last_target: int,
-    calendars: Mapping[str, BusinessCalendar],
-) -> None:
-    """Count a cycle from its segments (needed when exclusions cut its pieces); a counted
-    segment is open time on its calendar."""
-    fractions = plan.fractions
-    for s, e, kind, _, _, cal_id, target in segs:
-        if target != tally.current:
-            tally.new_target(s, target, fractions)
-        if kind == "counted":
-            tally.count(calendars[cal_id].timeline, s, e - s, target, last_target)
-        elif kind == "paused":
-            tally.paused += calendars[cal_id].timeline.elapsed(s, e)
-        elif kind == "excluded":
-            tally.excluded += calendars[cal_id].timeline.elapsed(s, e)
-
-
-def _walk_pieces(
-    tally: _Tally, build: _Build, end: int, plan: _Plan, last_target: int,
-    calendars: Mapping[str, BusinessCalendar],
-) -> None:
-    """Count a cycle piece by piece on the calendars' tables (no exclusions): the same
-    numbers as walking its segments, without building them."""
-    fractions = plan.fractions
-    pieces = build.pieces
+def _piece_stretches(pieces: list[_Piece], end: int) -> list[_Stretch]:
+    """A cycle's pieces as stretches: counted where its calendar is open, or paused."""
+    out: list[_Stretch] = []
     last = len(pieces) - 1
     for k, piece in enumerate(pieces):
         lo = piece.lo
         hi = pieces[k + 1].lo if k < last else end
-        if hi <= lo:
+        if lo < hi:
+            kind: SegmentKind = "counted" if piece.paused is None else "paused"
+            out.append((lo, hi, kind, piece.calendar, piece.target))
+    return out
+
+
+_Numbers = tuple[int, int, int, int | None, int | None, dict[int, int]]
+"""elapsed, paused, excluded, breached_at, due_at, warnings reached (index -> instant)."""
+
+
+def _count(
+    stretches: Iterable[_Stretch],
+    start: int,
+    first_target: int,
+    last_target: int,
+    fractions: list[tuple[int, int, int]],
+    calendars: Mapping[str, BusinessCalendar],
+) -> _Numbers:
+    """A cycle's numbers, walking its stretches in time order.
+
+    A stretch counts (``counted``) the open time of its calendar in it, or adds it to the
+    paused or excluded total; ``closed`` ones add nothing.  Each stretch carries the target
+    then in force: a breach lasts while elapsed stays above the target in force, so only
+    a new target can end it.  Exclusions cut pieces into segments, and then the segments
+    are walked (their counted stretches are all open time); otherwise the pieces are.
+    """
+    cum = paused = excluded = 0
+    breached_at: int | None = None
+    # the first instant elapsed reaches the final target (a zero one: the cycle's start)
+    due_at: int | None = start if last_target <= 0 else None
+    warned: dict[int, int] = {}  # index in warn_at -> instant first reached
+    current = first_target
+    needed = _thresholds(fractions, current) if fractions else []
+    for f, n in needed:
+        if n <= 0:  # a zero target is reached at the start
+            warned[f] = start
+    table: OpenTable | None = None  # the last stretch's calendar table, its end, C(end)
+    last_hi = last_c = 0
+    for lo, hi, kind, cal_id, target in stretches:
+        if target != current:  # a new target, in force from ``lo``
+            current = target
+            needed = _thresholds(fractions, target) if fractions else []
+            if cum <= target:
+                breached_at = None
+            elif breached_at is None:
+                breached_at = lo
+            for f, n in needed:
+                if f not in warned and cum >= n:
+                    warned[f] = lo
+        if kind == "closed":
             continue
-        target = piece.target
-        if target != tally.current:
-            tally.new_target(lo, target, fractions)
-        timeline = calendars[piece.calendar].timeline
-        if piece.paused is not None:
-            tally.paused += timeline.elapsed(lo, hi)
+        # Cumulative open time C (clock/table.py) at both ends; a stretch usually starts
+        # where the last one ended, on the same calendar.
+        timeline = calendars[cal_id].timeline
+        c_lo = last_c if timeline is table and lo == last_hi else timeline.cumulative(lo)
+        c_hi = timeline.cumulative(hi)
+        table, last_hi, last_c = timeline, hi, c_hi
+        length = c_hi - c_lo
+        if kind != "counted":
+            if kind == "paused":
+                paused += length
+            else:
+                excluded += length
             continue
-        length = timeline.elapsed(lo, hi)
-        if length > 0:
-            tally.count(timeline, lo, length, target, last_target)
+        if length <= 0:
+            continue
+        # Breached: the first counted instant past the target (counting resumes there).
+        if breached_at is None and cum + length > target:
+            breached_at = timeline.passing(c_lo + max(target - cum, 0), lo)
+        # A warning: the first instant counted time reaches its threshold.
+        for f, n in needed:
+            if f not in warned and cum + length >= n:
+                d = n - cum
+                warned[f] = timeline.reaching(c_lo + d, lo) if d > 0 else timeline.passing(
+                    c_lo, lo)
+        if due_at is None and cum + length >= last_target:
+            due_at = timeline.reaching(c_lo + last_target - cum, lo)  # not yet reached
+        cum += length
+    return cum, paused, excluded, breached_at, due_at, warned
 
 
 def _excludes(
-    build: _Build, metric: Metric,
+    build: _Build, plan: _Plan,
     windows: tuple[dict[str, list[_Labelled]], dict[str, list[_Labelled]]],
 ) -> bool:
     """Some piece of the cycle may lose time to an exclusion."""
-    sources = [source for source in _exclusion_sources(metric, windows) if source]
+    if not plan.excluding or windows is _NO_WINDOWS:
+        return False
+    sources = [source for source in _exclusion_sources(plan.metric, windows) if source]
     return bool(sources) and any(
         isinstance(p.service, str) and any(source.get(p.service) for source in sources)
         for p in build.pieces
@@ -693,16 +706,19 @@ def _cycle(
     metric = plan.metric
     if build.stop is not None:
         end = build.stop
-    last = build.pieces[-1]
+    pieces = build.pieces
+    last = pieces[-1]
     last_target = last.target
-    tally = _Tally(build, plan.fractions, last_target)
     segs: list[_Seg] | None = None
-    if _excludes(build, metric, windows):
+    stretches: list[_Stretch]
+    if COUNT_BY_SEGMENTS or _excludes(build, plan, windows):
         segs = _segments(build, end, metric, calendars, windows)
-        _walk_segments(tally, segs, plan, last_target, calendars)
+        stretches = [(s, e, kind, cal, t) for s, e, kind, _, _, cal, t in segs]
     else:
-        _walk_pieces(tally, build, end, plan, last_target, calendars)
-    cum, warned, breached_at = tally.cum, tally.warned, tally.breached_at
+        stretches = _piece_stretches(pieces, end)
+    cum, paused, excluded, breached_at, due_at, warned = _count(
+        stretches, build.start, pieces[0].target, last_target, plan.fractions, calendars
+    )
     if cum <= last_target:
         breached_at = None
     elif breached_at is None:
@@ -711,10 +727,7 @@ def _cycle(
         for f, n in _thresholds(plan.fractions, last_target):
             if f not in warned and cum >= n:
                 warned[f] = end
-    due_at: int | None
-    if cum >= last_target:
-        due_at = tally.due_at  # reached: where elapsed first got there
-    else:
+    if cum < last_target:  # not reached: projected from the end of the evaluated span
         try:
             due_at = calendars[last.calendar].timeline.forward(end, last_target - cum)
         except NeverOpenError:
@@ -742,8 +755,8 @@ def _cycle(
         last.tier,
         last.calendar,
         ONE_US * cum,
-        ONE_US * tally.paused,
-        ONE_US * tally.excluded,
+        ONE_US * paused,
+        ONE_US * excluded,
         breached_at is not None,
         None if breached_at is None else utc[breached_at],
         None if due_at is None else utc[due_at],
@@ -829,8 +842,12 @@ def evaluate(
         else:
             changed = _NOTHING
         for runner in steppers:
-            if etype in runner.types or (changed and not runner.relevant.isdisjoint(changed)):
+            if etype in runner.types:
                 runner.step(at, event, fields, changed)
+            elif changed and runner.active is not None and not runner.relevant.isdisjoint(
+                changed
+            ):
+                runner.change(at, event.event_id, etype, fields)
     end = as_of_us if as_of_us is not None else last_at
     metrics: dict[str, tuple[Cycle, ...]] = {}
     utc = _Instants()
