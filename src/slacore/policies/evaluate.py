@@ -17,6 +17,7 @@ from slacore.clock.instants import EPOCH, ONE_US, from_us, to_us
 from slacore.clock.table import OpenTable
 from slacore.errors import InvalidInput, NeverOpenError, Problem
 from slacore.events import (
+    Conflict,
     Event,
     EventBase,
     MaintenanceCancelled,
@@ -81,16 +82,24 @@ _Windows = tuple[dict[str, list[_Labelled]], dict[str, list[_Labelled]]]
 _NO_WINDOWS: _Windows = ({}, {})  # no service events: nothing to exclude
 
 
-def _service_windows(
-    events: list[ServiceEventBase],
-) -> tuple[dict[str, list[_Labelled]], dict[str, list[_Labelled]]]:
-    """Maintenance windows and outages per service, from canonical service events."""
+def _service_windows(events: list[ServiceEventBase]) -> tuple[_Windows, tuple[Conflict, ...]]:
+    """Maintenance windows and outages per service, from the canonical history of each
+    service's events; and the conflicting versions among those events."""
     if not events:
-        return _NO_WINDOWS
+        return _NO_WINDOWS, ()
+    by_service: dict[str, list[ServiceEventBase]] = {}
+    for ev in events:
+        by_service.setdefault(ev.service_id, []).append(ev)
+    chosen: list[Event] = []
+    conflicts: list[Conflict] = []
+    for group in by_service.values():
+        history = canonical_history(group)
+        chosen += history.events
+        conflicts += history.conflicts
     maintenance: dict[str, dict[str, _Labelled]] = {}
     outages: dict[str, list[_Labelled]] = {}
     open_outages: dict[tuple[str, str | None], tuple[int, str]] = {}
-    for ev in sorted(events, key=sort_key):
+    for ev in sorted(chosen, key=sort_key):
         sid = ev.service_id
         if isinstance(ev, MaintenanceScheduled):
             maintenance.setdefault(sid, {})[ev.window_id] = (
@@ -109,14 +118,15 @@ def _service_windows(
                 )
     for (sid, _), (start, eid) in open_outages.items():  # still down: to the end of time
         outages.setdefault(sid, []).append((start, _FAR, f"outage of service {sid!r}", eid))
-    return (
+    windows = (
         {sid: sorted(ws.values()) for sid, ws in maintenance.items()},
         {sid: sorted(os) for sid, os in outages.items()},
     )
+    return windows, tuple(conflicts)
 
 
 def _exclusion_sources(
-    metric: Metric, windows: tuple[dict[str, list[_Labelled]], dict[str, list[_Labelled]]]
+    metric: Metric, windows: _Windows
 ) -> list[dict[str, list[_Labelled]]]:
     """The per-service windows a metric subtracts: maintenance, then outages."""
     sources = []
@@ -499,7 +509,7 @@ def _segments(
     end: int,
     metric: Metric,
     calendars: Mapping[str, BusinessCalendar],
-    windows: tuple[dict[str, list[_Labelled]], dict[str, list[_Labelled]]],
+    windows: _Windows,
 ) -> list[_Seg]:
     out: list[_Seg] = []
     append = out.append
@@ -611,7 +621,6 @@ _Numbers = tuple[int, int, int, int | None, int | None, dict[int, int]]
 def _count(
     stretches: Iterable[_Stretch],
     start: int,
-    first_target: int,
     last_target: int,
     fractions: list[tuple[int, int, int]],
     calendars: Mapping[str, BusinessCalendar],
@@ -629,11 +638,10 @@ def _count(
     # the first instant elapsed reaches the final target (a zero one: the cycle's start)
     due_at: int | None = start if last_target <= 0 else None
     warned: dict[int, int] = {}  # index in warn_at -> instant first reached
-    current = first_target
-    needed = _thresholds(fractions, current) if fractions else []
-    for f, n in needed:
-        if n <= 0:  # a zero target is reached at the start
-            warned[f] = start
+    # The target in force: none before the first stretch (a tier that held for no time
+    # at the start raises no warning; a zero target in force is reached at once).
+    current = -1
+    needed: list[tuple[int, int]] = []
     table: OpenTable | None = None  # the last stretch's calendar table, its end, C(end)
     last_hi = last_c = 0
     for lo, hi, kind, cal_id, target in stretches:
@@ -681,7 +689,7 @@ def _count(
 
 def _excludes(
     build: _Build, plan: _Plan,
-    windows: tuple[dict[str, list[_Labelled]], dict[str, list[_Labelled]]],
+    windows: _Windows,
 ) -> bool:
     """Some piece of the cycle may lose time to an exclusion."""
     if not plan.excluding or windows is _NO_WINDOWS:
@@ -700,7 +708,7 @@ def _cycle(
     end: int,
     plan: _Plan,
     calendars: Mapping[str, BusinessCalendar],
-    windows: tuple[dict[str, list[_Labelled]], dict[str, list[_Labelled]]],
+    windows: _Windows,
     utc: _Instants,
 ) -> Cycle:
     metric = plan.metric
@@ -717,7 +725,7 @@ def _cycle(
     else:
         stretches = _piece_stretches(pieces, end)
     cum, paused, excluded, breached_at, due_at, warned = _count(
-        stretches, build.start, pieces[0].target, last_target, plan.fractions, calendars
+        stretches, build.start, last_target, plan.fractions, calendars
     )
     if cum <= last_target:
         breached_at = None
@@ -827,7 +835,7 @@ def evaluate(
             as_of_us is None or to_us(ev.at, "at") <= as_of_us
         ):
             service_events.append(ev)
-    windows = _service_windows(service_events)
+    windows, service_conflicts = _service_windows(service_events)
     runners = {mid: _Evaluator(plan, cals) for mid, plan in compiled.plans.items()}
     steppers = list(runners.values())
     fields: dict[str, Any] = {}
@@ -864,6 +872,6 @@ def evaluate(
         as_of=as_of,
         metrics=metrics,
         anomalies=history.anomalies,
-        conflicts=history.conflicts,
+        conflicts=history.conflicts + service_conflicts,
         fields=fields,
     )
