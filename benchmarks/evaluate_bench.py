@@ -2,9 +2,10 @@
 
     python benchmarks/evaluate_bench.py [--tickets N] [--json PATH]
 
-Prints tickets/s (process CPU time, best of 3) for events given as parsed models and as
-raw JSON-able mappings, and the share spent building the canonical history.  A
-benchmark, not a test: it never fails on a slow figure.
+Prints which build it measures (pure Python, or the mypyc-compiled build of
+docs/performance.md), then tickets/s (process CPU time, best of 3) for events given as
+parsed models and as raw JSON-able mappings, and the share spent building the canonical
+history.  A benchmark, not a test: it never fails on a slow figure.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ import argparse
 import json
 import platform
 import random
+import sys
 import time
 from datetime import datetime, timedelta, timezone
+from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +27,17 @@ from slacore.loading import load_policy
 from slacore.policies import evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def build_measured() -> str:
+    """Which build of slacore this process runs: "pure Python", or the compiled build
+    (``SLACORE_COMPILE=1``) with the slacore modules loaded from C extension files."""
+    compiled = sorted(
+        name for name, module in list(sys.modules.items())
+        if name.startswith("slacore.")
+        and str(getattr(module, "__file__", "")).endswith(tuple(EXTENSION_SUFFIXES))
+    )
+    return f"compiled with mypyc ({', '.join(compiled)})" if compiled else "pure Python"
 
 
 def make_tickets(n: int, seed: int = 7) -> list[list[dict[str, Any]]]:
@@ -97,6 +111,7 @@ def main() -> None:
     }
     print(f"slacore.evaluate: {args.tickets} tickets x 10 events x 3 metrics "
           f"(Python {platform.python_version()}, {platform.machine()})")
+    print(f"build: {build_measured()}")
     for name, rate in figures.items():
         print(f"  {name:28s} {rate:10,.0f} tickets/s")
     target = 20_000

@@ -87,9 +87,9 @@ def _service_windows(events: list[ServiceEventBase]) -> tuple[_Windows, tuple[Co
     service's events; and the conflicting versions among those events."""
     if not events:
         return _NO_WINDOWS, ()
-    by_service: dict[str, list[ServiceEventBase]] = {}
-    for ev in events:
-        by_service.setdefault(ev.service_id, []).append(ev)
+    by_service: dict[str, list[Event]] = {}
+    for given in events:
+        by_service.setdefault(given.service_id, []).append(given)  # type: ignore[arg-type]
     chosen: list[Event] = []
     conflicts: list[Conflict] = []
     for group in by_service.values():
@@ -100,7 +100,7 @@ def _service_windows(events: list[ServiceEventBase]) -> tuple[_Windows, tuple[Co
     outages: dict[str, list[_Labelled]] = {}
     open_outages: dict[tuple[str, str | None], tuple[int, str]] = {}
     for ev in sorted(chosen, key=sort_key):
-        sid = ev.service_id
+        sid = ev.service_id  # type: ignore[union-attr]  # only service events are here
         if isinstance(ev, MaintenanceScheduled):
             maintenance.setdefault(sid, {})[ev.window_id] = (
                 to_us(ev.start, "start"), to_us(ev.end, "end"),
@@ -273,19 +273,19 @@ class _Plan:
 class _Compiled:
     """A policy's per-metric plans and the calendar references to check."""
 
-    __slots__ = ("_inline", "needed", "plans", "policy", "references")
+    __slots__ = ("inline_calendars", "needed", "plans", "policy", "references")
 
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
         self.plans = {mid: _Plan(policy, m) for mid, m in policy.metrics.items()}
         self.references = policy.calendar_references()
         self.needed = frozenset(cid for _, cid in self.references)
-        self._inline: dict[str, BusinessCalendar] | None = None
+        self.inline_calendars: dict[str, BusinessCalendar] | None = None
 
     def inline(self) -> dict[str, BusinessCalendar]:
         """The built-in ``always`` and the calendars defined inside the policy, by id
         (policies with the same inline definition share one calendar and its tables)."""
-        if self._inline is None:
+        if self.inline_calendars is None:
             found: dict[str, BusinessCalendar] = {"always": _ALWAYS}
             for cid, spec in self.policy.calendars.items():
                 key = spec.model_dump_json()
@@ -295,8 +295,8 @@ class _Compiled:
                         _INLINE.clear()
                     cal = _INLINE[key] = BusinessCalendar.from_spec(spec)
                 found[cid] = cal
-            self._inline = found
-        return self._inline
+            self.inline_calendars = found
+        return self.inline_calendars
 
 
 _COMPILED: dict[int, _Compiled] = {}

@@ -32,6 +32,9 @@ GROUPS = ("desk", "network", "apac-net")
 SERVICES = ("email", "vpn")
 _ZONES = ("Europe/Berlin", "America/New_York", "Australia/Sydney", "UTC")
 _T0 = datetime(2026, 3, 2, tzinfo=timezone.utc)  # DST changes in the following weeks
+#: Where a ticket's life may begin: its three weeks then hold the American DST change
+#: (8 March) or the European one (29 March), and the drawn holidays.
+STARTS = (_T0, datetime(2026, 3, 16, tzinfo=timezone.utc))
 
 
 @dataclass(frozen=True)
@@ -105,13 +108,16 @@ def sla_policies(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @st.composite
-def ticket_lives(draw: st.DrawFn, ticket_id: str = "INC1") -> list[dict[str, Any]]:
-    """One ticket's events over a few weeks: updates of status, priority, group and
-    service, responses, resolutions, reopenings, cancellation; ties included."""
+def ticket_lives(
+    draw: st.DrawFn, ticket_id: str = "INC1", start: datetime = _T0
+) -> list[dict[str, Any]]:
+    """One ticket's events over the three weeks from ``start``: updates of status,
+    priority, group and service, responses, resolutions, reopenings, cancellation; ties
+    included."""
     n = draw(st.integers(0, 12))
     offsets = sorted(draw(st.lists(st.integers(0, 21 * 24 * 60), min_size=n + 1,
                                    max_size=n + 1)))
-    at = [(_T0 + timedelta(minutes=m)).isoformat() for m in offsets]
+    at = [(start + timedelta(minutes=m)).isoformat() for m in offsets]
     events: list[dict[str, Any]] = [{
         "type": "opened", "event_id": "e0", "ticket_id": ticket_id, "at": at[0],
         "fields": {"priority": draw(st.sampled_from(PRIORITIES)), "status": "new",
@@ -136,14 +142,14 @@ def ticket_lives(draw: st.DrawFn, ticket_id: str = "INC1") -> list[dict[str, Any
 
 
 @st.composite
-def _maintenance(draw: st.DrawFn) -> list[dict[str, Any]]:
+def _maintenance(draw: st.DrawFn, t0: datetime = _T0) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for i in range(draw(st.integers(0, 3))):
-        start = _T0 + timedelta(minutes=draw(st.integers(0, 21 * 24 * 60)))
+        start = t0 + timedelta(minutes=draw(st.integers(0, 21 * 24 * 60)))
         end = start + timedelta(minutes=draw(st.integers(1, 3 * 24 * 60)))
         service = draw(st.sampled_from(SERVICES))
         out.append({"type": "maintenance_scheduled", "event_id": f"m{i}",
-                    "service_id": service, "at": _T0.isoformat(),
+                    "service_id": service, "at": t0.isoformat(),
                     "start": start.isoformat(), "end": end.isoformat()})
         if draw(st.integers(0, 3)) == 0:
             out.append({"type": "maintenance_cancelled", "event_id": f"mc{i}",
@@ -157,4 +163,6 @@ def sla_cases(draw: st.DrawFn) -> SlaCase:
     """A policy with its calendars, a ticket's life and its services' maintenance."""
     calendars = {"business": draw(_calendar()), "apac": draw(_calendar())}
     policy = parse_policy(draw(sla_policies()), calendars=calendars)
-    return SlaCase(policy, calendars, draw(ticket_lives()), draw(_maintenance()))
+    start = draw(st.sampled_from(STARTS))
+    return SlaCase(policy, calendars, draw(ticket_lives(start=start)),
+                   draw(_maintenance(start)))
