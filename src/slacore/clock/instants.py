@@ -21,9 +21,11 @@ def to_us(value: Any, field: str) -> int:
     if not isinstance(value, datetime):
         raise NaiveDatetimeError(field, value)
     try:
-        return (value - EPOCH) // ONE_US
+        since = value - EPOCH
     except TypeError:  # naive, or a tzinfo whose utcoffset() is None
         raise NaiveDatetimeError(field, value) from None
+    # A timedelta's parts, not ``since // ONE_US``: no big-integer division.
+    return (since.days * 86_400 + since.seconds) * 1_000_000 + since.microseconds
 
 
 def duration_us(value: Any, field: str) -> int:

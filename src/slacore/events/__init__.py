@@ -21,6 +21,7 @@ from slacore.events.history import (
     utc_microseconds,
 )
 from slacore.events.models import (
+    EVENT_CLASSES,
     EVENT_TYPES,
     MISSING,
     SERVICE_EVENT_TYPES,
@@ -57,6 +58,7 @@ from slacore.events.models import (
 )
 
 __all__ = [
+    "EVENT_CLASSES",
     "EVENT_TYPES",
     "MISSING",
     "SERVICE_EVENT_TYPES",

@@ -7,22 +7,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from types import MappingProxyType
 from typing import Any, Final, Literal, TypeAlias
 
 from slacore.errors import InvalidInput, NaiveDatetimeError, Problem
 from slacore.events.codec import canonical_json, to_json
 from slacore.events.models import (
+    EVENT_CLASSES,
     Event,
     EventBase,
     MaintenanceCancelled,
     MaintenanceScheduled,
     OutageEnded,
     OutageStarted,
-    ServiceEventBase,
     Subject,
-    TicketEventBase,
     TicketOpened,
     _parse,
 )
@@ -67,7 +66,6 @@ TYPE_RANK: Final[Mapping[str, int]] = MappingProxyType(
 _RANK: Final[dict[str, int]] = dict(TYPE_RANK)
 _UTC = timezone.utc
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=_UTC)
-_ONE_US: Final = timedelta(microseconds=1)
 
 SortKey: TypeAlias = tuple[int, bool, int, int, str]
 """``(UTC microseconds, seq is None, seq or 0, TYPE_RANK[type], event_id)``."""
@@ -76,9 +74,11 @@ SortKey: TypeAlias = tuple[int, bool, int, int, str]
 def utc_microseconds(at: datetime) -> int:
     """An aware instant as integer microseconds since 1970-01-01T00:00Z (exact)."""
     try:
-        return (at - _EPOCH) // _ONE_US
+        since = at - _EPOCH
     except TypeError:  # naive, or a tzinfo whose utcoffset() is None
         raise NaiveDatetimeError("at", at) from None
+    # A timedelta's parts, not ``since // 1 µs``: no big-integer division.
+    return (since.days * 86_400 + since.seconds) * 1_000_000 + since.microseconds
 
 
 def sort_key(event: EventBase) -> SortKey:
@@ -256,7 +256,7 @@ def _resolve(
 
 
 def _ticket_anomalies(subject: Subject, events: list[Event]) -> list[Anomaly]:
-    opened = next((e for e in events if isinstance(e, TicketOpened)), None)
+    opened = next((e for e in events if e.type == "opened"), None)
     if opened is None:
         message = f"{subject} has no 'opened' event (it may arrive later)"
         return [Anomaly("no_opened", None, message)]
@@ -278,7 +278,7 @@ def _ticket_anomalies(subject: Subject, events: list[Event]) -> list[Anomaly]:
                     f"({opened.at.isoformat()})",
                 )
             )
-        elif isinstance(event, TicketOpened):
+        elif event.type == "opened":
             anomalies.append(
                 Anomaly(
                     "opened_again",
@@ -331,16 +331,16 @@ def canonical_history(events: Iterable[Event | Mapping[str, Any]]) -> History:
     Events of more than one ticket/service raise ``InvalidHistory``.
     """
     given: list[Event] = [
-        item if isinstance(item, EventBase) else _parse(item, index=index)
+        item if type(item) in EVENT_CLASSES else _parse(item, index=index)  # type: ignore[misc]
         for index, item in enumerate(events)
     ]
     if not given:
         return History(None, ())
     subject = given[0].subject
     same_subject = (
-        {e.ticket_id if isinstance(e, TicketEventBase) else None for e in given}
+        {getattr(e, "ticket_id", None) for e in given}
         if subject.kind == "ticket"
-        else {e.service_id if isinstance(e, ServiceEventBase) else None for e in given}
+        else {getattr(e, "service_id", None) for e in given}
     ) == {subject.id}
     chosen: list[Event]
     conflicts: list[Conflict]

@@ -17,9 +17,9 @@ from slacore.clock.instants import EPOCH, ONE_US, from_us, to_us
 from slacore.clock.table import OpenTable
 from slacore.errors import InvalidInput, NeverOpenError, Problem
 from slacore.events import (
+    EVENT_CLASSES,
     Conflict,
     Event,
-    EventBase,
     MaintenanceCancelled,
     MaintenanceScheduled,
     OutageEnded,
@@ -824,7 +824,9 @@ def evaluate(
     compiled = _compiled(policy)
     cals = _resolve_calendars(compiled, calendars)
     as_of_us = None if as_of is None else to_us(as_of, "as_of")
-    parsed = [e if isinstance(e, EventBase) else parse_event(e) for e in events]
+    parsed: list[Event] = [
+        e if type(e) in EVENT_CLASSES else parse_event(e) for e in events  # type: ignore[misc]
+    ]
     if as_of_us is not None:
         parsed = [e for e in parsed if to_us(e.at, "at") <= as_of_us]
     history = canonical_history(parsed)

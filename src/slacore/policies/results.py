@@ -260,7 +260,9 @@ class _Writable(Cycle):
     """``Cycle``'s layout without its store guard, worn only while a cycle is filled in."""
 
     __slots__ = ()
-    __setattr__ = object.__setattr__  # type: ignore[assignment]  # the plain store, in C
+    # Both plain, in C: one Python-level hook of the two and every store goes through it.
+    __setattr__ = object.__setattr__  # type: ignore[assignment]
+    __delattr__ = object.__delattr__
 
 
 @dataclass(frozen=True, slots=True)
