@@ -8,7 +8,6 @@ segments that explain it.  The rules are written out in ``docs/evaluation.md``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -36,6 +35,7 @@ from slacore.policies.model import Metric, Policy
 from slacore.policies.results import Cycle, CycleState, Segment, SegmentKind, TicketSla, Warning
 
 _UTC = timezone.utc
+_NO_TIME = timedelta(0)  # shared: most cycles have nothing paused or excluded
 _ALWAYS = BusinessCalendar.always("UTC")
 #: Event types a ``reopened`` undoes: a cycle they stopped can resume or restart.
 _REOPENABLE = frozenset({"resolved", "closed"})
@@ -155,30 +155,52 @@ def _clip_labelled(spans: list[_Labelled], lo: int, hi: int) -> list[_Labelled]:
 # --------------------------------------------------------------------------- cycles
 
 
-@dataclass(slots=True)
 class _Piece:
-    """A stretch of a cycle during which nothing about the clock changes."""
+    """A stretch of a cycle during which nothing about the clock changes.
 
-    lo: int
-    paused: str | None  # reason when the clock does not count
-    pause_event: str | None
-    cause_event: str
-    tier: int
-    target: int
-    calendar: str
-    service: Any
+    (Plain classes, not dataclasses, here and below: a compiled build makes their
+    ``__init__`` native, where a dataclass's generated one stays interpreted.)
+    """
+
+    __slots__ = ("calendar", "cause_event", "lo", "pause_event", "paused", "service",
+                 "target", "tier")
+
+    def __init__(
+        self,
+        lo: int,
+        paused: str | None,  # reason when the clock does not count
+        pause_event: str | None,
+        cause_event: str,
+        tier: int,
+        target: int,
+        calendar: str,
+        service: Any,
+    ) -> None:
+        self.lo = lo
+        self.paused = paused
+        self.pause_event = pause_event
+        self.cause_event = cause_event
+        self.tier = tier
+        self.target = target
+        self.calendar = calendar
+        self.service = service
 
 
-@dataclass(slots=True)
 class _Build:
-    start: int
-    start_event: str
-    pieces: list[_Piece] = field(default_factory=list)
-    stop: int | None = None
-    stop_event: str | None = None
-    stop_type: str | None = None
-    state: CycleState | None = None
-    end_reason: str | None = None
+    """A cycle while the events are replayed: its pieces, and how it ended if it did."""
+
+    __slots__ = ("end_reason", "pieces", "start", "start_event", "state", "stop",
+                 "stop_event", "stop_type")
+
+    def __init__(self, start: int, start_event: str) -> None:
+        self.start = start
+        self.start_event = start_event
+        self.pieces: list[_Piece] = []
+        self.stop: int | None = None
+        self.stop_event: str | None = None
+        self.stop_type: str | None = None
+        self.state: CycleState | None = None
+        self.end_reason: str | None = None
 
 
 _ABSENT: Any = object()  # a field not set at all (conditions tell it from a null field)
@@ -188,7 +210,7 @@ _Outcome = tuple[int, str, str | None]  # tier index, calendar id, pause reason
 class _Plan:
     """What ``evaluate`` needs to know about one metric, worked out once per policy."""
 
-    __slots__ = ("absent", "actions", "excluding", "fixed", "fractions", "keep", "memo",
+    __slots__ = ("actions", "excluding", "fixed", "fractions", "keep", "memo",
                  "metric", "order", "policy", "relevant", "restart", "start", "types")
 
     def __init__(self, policy: Policy, metric: Metric) -> None:
@@ -211,7 +233,6 @@ class _Plan:
             relevant.add("service")
         self.relevant = frozenset(relevant)
         self.order = tuple(sorted(relevant))
-        self.absent = (_ABSENT,) * len(self.order)
         self.memo: dict[tuple[Any, ...], _Outcome] = {}
         # For a running cycle: per event type, the triggers to try in precedence order.
         actions: dict[str, list[tuple[str, Condition | None]]] = {}
@@ -227,10 +248,10 @@ class _Plan:
         self.types = frozenset({*actions, *metric.start.on, "reopened"})
         self.fractions = [(i, f.numerator, f.denominator) for i, f in enumerate(metric.warn_at)]
 
-    def outcome(self, fields: Mapping[str, Any]) -> _Outcome:
+    def outcome(self, fields: dict[str, Any]) -> _Outcome:
         """What the clock does under these fields: the tier that applies, its calendar,
         and why it does not count (``None`` when it counts)."""
-        key = tuple(map(fields.get, self.order, self.absent))
+        key = tuple([fields.get(name, _ABSENT) for name in self.order])
         found = self.memo.get(key)
         if found is None:
             found = self._outcome(fields)
@@ -242,7 +263,7 @@ class _Plan:
                 self.memo[key] = found
         return found
 
-    def _outcome(self, fields: Mapping[str, Any]) -> _Outcome:
+    def _outcome(self, fields: dict[str, Any]) -> _Outcome:
         metric = self.metric
         tier = self.tier(fields)
         paused: str | None = None
@@ -252,14 +273,14 @@ class _Plan:
             paused = f"not running: {_describe(metric.run_only_when, fields)}"
         return tier, self.calendar_id(tier, fields), paused
 
-    def tier(self, fields: Mapping[str, Any]) -> int:
+    def tier(self, fields: dict[str, Any]) -> int:
         """The index of the first tier whose condition holds."""
         for i, tier in enumerate(self.metric.targets):
             if tier.when is None or tier.when.matches(fields):
                 return i
         raise AssertionError("tiers always end with a default")  # pragma: no cover
 
-    def calendar_id(self, tier_index: int, fields: Mapping[str, Any]) -> str:
+    def calendar_id(self, tier_index: int, fields: dict[str, Any]) -> str:
         """The calendar a tier's clock runs on under these fields (follow-the-sun)."""
         tier = self.metric.targets[tier_index]
         if tier.calendar is not None:
@@ -329,7 +350,7 @@ class _Evaluator:
 
     # -- what the clock is doing under the current fields
 
-    def _outcome(self, fields: Mapping[str, Any], prev: _Piece | None) -> _Outcome:
+    def _outcome(self, fields: dict[str, Any], prev: _Piece | None) -> _Outcome:
         plan = self.plan
         tier_index, calendar, paused = plan.outcome(fields)
         if prev is not None and plan.keep and prev.tier != tier_index:
@@ -341,7 +362,7 @@ class _Evaluator:
         self,
         at: int,
         event_id: str,
-        fields: Mapping[str, Any],
+        fields: dict[str, Any],
         cycle: _Build,
         outcome: _Outcome | None = None,
     ) -> _Piece:
@@ -376,7 +397,7 @@ class _Evaluator:
 
     # -- the state machine
 
-    def _start(self, at: int, event_id: str, fields: Mapping[str, Any]) -> None:
+    def _start(self, at: int, event_id: str, fields: dict[str, Any]) -> None:
         cycle = _Build(at, event_id)
         cycle.pieces.append(self._piece(at, event_id, fields, cycle))
         self.cycles.append(cycle)
@@ -390,7 +411,7 @@ class _Evaluator:
         self.active = None
 
     def step(
-        self, at: int, event: Event, fields: Mapping[str, Any], changed: frozenset[str]
+        self, at: int, event: Event, fields: dict[str, Any], changed: frozenset[str]
     ) -> None:
         """Advance the clock over one event (``fields`` are the ticket's fields after it,
         ``changed`` the names of the fields it changed).  Events of other types than the
@@ -440,7 +461,7 @@ class _Evaluator:
             self._start(at, eid, fields)
 
 
-    def change(self, at: int, eid: str, etype: str, fields: Mapping[str, Any]) -> None:
+    def change(self, at: int, eid: str, etype: str, fields: dict[str, Any]) -> None:
         """Fields the running clock depends on changed (``fields`` are the new ones)."""
         cycle = self.active
         assert cycle is not None
@@ -564,17 +585,20 @@ def _thresholds(fractions: list[tuple[int, int, int]], target: int) -> list[tupl
     return [(f, -(-num * target // den)) for f, num, den in fractions]
 
 
-class _Instants(dict[int, datetime]):
-    """Epoch µs → aware UTC datetime, remembered for one evaluation (segment boundaries
-    repeat: one segment's end is the next one's start)."""
+_Instants = dict[int, datetime]  # epoch µs -> aware UTC datetime, for one evaluation
 
-    def __missing__(self, us: int) -> datetime:
+
+def _utc(seen: _Instants, us: int) -> datetime:
+    """The aware UTC datetime of an epoch-µs instant, made once per evaluation (cycles
+    share their start, one segment's end is the next one's start)."""
+    found = seen.get(us)
+    if found is None:
         try:
-            value = EPOCH + ONE_US * us
+            found = EPOCH + ONE_US * us
         except OverflowError:
-            value = from_us(us, _UTC)  # names the instant out of range
-        self[us] = value
-        return value
+            found = from_us(us, _UTC)  # names the instant out of range
+        seen[us] = found
+    return found
 
 
 def _public(segs: list[_Seg], utc: _Instants) -> tuple[Segment, ...]:
@@ -585,10 +609,11 @@ def _public(segs: list[_Seg], utc: _Instants) -> tuple[Segment, ...]:
     for seg in segs:
         if prev is not None and prev[1] == seg[0] and prev[2:6] == seg[2:6]:
             last = out[-1]
-            out[-1] = Segment(last.start, utc[seg[1]], last.kind, last.reason,
+            out[-1] = Segment(last.start, _utc(utc, seg[1]), last.kind, last.reason,
                               last.event_id, last.calendar)
         else:
-            out.append(Segment(utc[seg[0]], utc[seg[1]], seg[2], seg[3], seg[4], seg[5]))
+            out.append(Segment(_utc(utc, seg[0]), _utc(utc, seg[1]), seg[2], seg[3], seg[4],
+                               seg[5]))
         prev = seg
     return tuple(out)
 
@@ -755,20 +780,20 @@ def _cycle(
     return Cycle(
         metric_id,
         index,
-        utc[build.start],
-        None if build.stop is None else utc[build.stop],
+        _utc(utc, build.start),
+        None if build.stop is None else _utc(utc, build.stop),
         state,
         build.end_reason,
         ONE_US * last_target,
         last.tier,
         last.calendar,
-        ONE_US * cum,
-        ONE_US * paused,
-        ONE_US * excluded,
+        ONE_US * cum if cum else _NO_TIME,
+        ONE_US * paused if paused else _NO_TIME,
+        ONE_US * excluded if excluded else _NO_TIME,
         breached_at is not None,
-        None if breached_at is None else utc[breached_at],
-        None if due_at is None else utc[due_at],
-        tuple([Warning(metric.warn_at[i], utc[t]) for i, t in sorted(warned.items())])
+        None if breached_at is None else _utc(utc, breached_at),
+        None if due_at is None else _utc(utc, due_at),
+        tuple([Warning(metric.warn_at[i], _utc(utc, t)) for i, t in sorted(warned.items())])
         if warned else (),
         segments,
         build.start_event,
@@ -860,7 +885,7 @@ def evaluate(
                 runner.change(at, event.event_id, etype, fields)
     end = as_of_us if as_of_us is not None else last_at
     metrics: dict[str, tuple[Cycle, ...]] = {}
-    utc = _Instants()
+    utc: _Instants = {}
     metric_end = end if end is not None else 0
     for mid, runner in runners.items():
         metrics[mid] = tuple(
