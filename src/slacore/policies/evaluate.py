@@ -460,7 +460,6 @@ class _Evaluator:
         if etype in start.on and (start.when is None or start.when.matches(fields)):
             self._start(at, eid, fields)
 
-
     def change(self, at: int, eid: str, etype: str, fields: dict[str, Any]) -> None:
         """Fields the running clock depends on changed (``fields`` are the new ones)."""
         cycle = self.active
@@ -712,10 +711,7 @@ def _count(
     return cum, paused, excluded, breached_at, due_at, warned
 
 
-def _excludes(
-    build: _Build, plan: _Plan,
-    windows: _Windows,
-) -> bool:
+def _excludes(build: _Build, plan: _Plan, windows: _Windows) -> bool:
     """Some piece of the cycle may lose time to an exclusion."""
     if not plan.excluding or windows is _NO_WINDOWS:
         return False
