@@ -422,15 +422,21 @@ CONFLICTING_WINDOW = [
 ]
 
 
+OPEN_8_TO_12_ON_EMAIL = ticket((utc(3, 8), "opened", {"fields": {"service": "email"}}),
+                               (utc(3, 12), "resolved", {}))
+
+
+#: A 4 h metric on ``always`` that subtracts the service's maintenance windows.
+EXCLUDING_MAINTENANCE = policy({"start": {"on": ["opened"]}, "stop": {"on": ["resolved"]},
+                                "exclude": ["maintenance"], "targets": [{"target": "4h"}]},
+                               calendar="always")
+
+
 def test_fast_service_event_conflict_is_arrival_independent() -> None:
     """Regression: two versions of one service event were both replayed, in arrival
     order; now the service's canonical history chooses one, and the result reports the
     conflict."""
-    metric = {"start": {"on": ["opened"]}, "stop": {"on": ["resolved"]},
-              "exclude": ["maintenance"], "targets": [{"target": "4h"}]}
-    pol = policy(metric, calendar="always")
-    events = ticket((utc(3, 8), "opened", {"fields": {"service": "email"}}),
-                    (utc(3, 12), "resolved", {}))
+    pol, events = EXCLUDING_MAINTENANCE, OPEN_8_TO_12_ON_EMAIL
     for services in (CONFLICTING_WINDOW, CONFLICTING_WINDOW[::-1]):
         assert_same(pol, events, calendars=CALS, services=services)
         result = evaluate(pol, events, calendars=CALS, services=services)
@@ -440,11 +446,7 @@ def test_fast_service_event_conflict_is_arrival_independent() -> None:
 def test_reference_service_event_conflict_uses_the_chosen_version() -> None:
     # canonical_history keeps the version with the smallest canonical JSON: the window
     # ending 10:00.  Either arrival order: 1 h excluded.
-    metric = {"start": {"on": ["opened"]}, "stop": {"on": ["resolved"]},
-              "exclude": ["maintenance"], "targets": [{"target": "4h"}]}
-    pol = policy(metric, calendar="always")
-    events = ticket((utc(3, 8), "opened", {"fields": {"service": "email"}}),
-                    (utc(3, 12), "resolved", {}))
+    pol, events = EXCLUDING_MAINTENANCE, OPEN_8_TO_12_ON_EMAIL
     for services in (CONFLICTING_WINDOW, CONFLICTING_WINDOW[::-1]):
         assert only(pol, events, services=services).excluded == H
 
