@@ -61,7 +61,18 @@ def _calendar(draw: st.DrawFn) -> BusinessCalendar:
     }[shape]
     holidays = draw(st.lists(st.sampled_from(["2026-03-06", "2026-03-10", "2026-03-31"]),
                              max_size=2, unique=True))
-    return BusinessCalendar(zone, hours={d: hours for d in days}, holidays=holidays)
+    # Sometimes a date with other hours (or none), and a closure of a few hours: both
+    # fall in the weeks ticket lives cover.
+    overrides: dict[str, list[str]] = {}
+    if draw(st.booleans()):
+        day = draw(st.sampled_from(["2026-03-04", "2026-03-12", "2026-03-19", "2026-03-27"]))
+        overrides[day] = draw(st.sampled_from([[], ["10:00-12:00"], ["07:00-20:00"]]))
+    closures = []
+    if draw(st.booleans()):
+        begin = _T0 + timedelta(days=draw(st.integers(0, 35)), hours=draw(st.integers(0, 23)))
+        closures.append((begin, begin + timedelta(hours=draw(st.integers(1, 30)))))
+    return BusinessCalendar(zone, hours={d: hours for d in days}, holidays=holidays,
+                            overrides=overrides, closures=closures)
 
 
 @st.composite
