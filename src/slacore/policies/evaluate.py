@@ -337,11 +337,10 @@ def _compiled(policy: Policy) -> _Compiled:
 class _Evaluator:
     """Runs one metric's clock over a ticket's canonical events."""
 
-    __slots__ = ("active", "calendars", "cycles", "metric", "plan", "relevant", "types")
+    __slots__ = ("active", "calendars", "cycles", "plan", "relevant", "types")
 
     def __init__(self, plan: _Plan, calendars: Mapping[str, BusinessCalendar]) -> None:
         self.plan = plan
-        self.metric = plan.metric
         self.relevant = plan.relevant
         self.types = plan.types
         self.calendars = calendars
@@ -416,7 +415,6 @@ class _Evaluator:
         """Advance the clock over one event (``fields`` are the ticket's fields after it,
         ``changed`` the names of the fields it changed).  Events of other types than the
         metric's triggers and ``reopened`` matter only through ``change``."""
-        m = self.metric
         etype, eid = event.type, event.event_id
         cycle = self.active
         if cycle is not None:
@@ -441,7 +439,7 @@ class _Evaluator:
             and last.state == "stopped"
             and last.stop_type in _REOPENABLE
         ):
-            if m.reopen == "resume":
+            if self.plan.metric.reopen == "resume":
                 assert last.stop is not None
                 gap = f"stopped by {last.stop_type} ({last.stop_event}) until reopened ({eid})"
                 prev = last.pieces[-1]
